@@ -1,0 +1,44 @@
+/**
+ * dimsearch's command line: `npm run -s cli -- <command> [args]`.
+ * Each command is one file in ./commands exporting `run(args: string[]): Promise<void>`;
+ * this dispatcher finds it by name, so adding a command never touches this file.
+ * Contract: with --json the last stdout line is JSON; progress goes to stderr.
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+
+function available(): string[] {
+  return readdirSync(commandsDir)
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+    .map((f) => f.replace(/\.(ts|js)$/, ''))
+    .sort();
+}
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const names = available();
+  if (!name || name === '--help' || name === 'help') {
+    process.stdout.write(`usage: dimsearch <command> [options]\ncommands: ${names.join(', ')}\n`);
+    return;
+  }
+  if (!names.includes(name)) {
+    process.stderr.write(`dimsearch: unknown command '${name}' (commands: ${names.join(', ')})\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const file = readdirSync(commandsDir).find((f) => f.replace(/\.(ts|js)$/, '') === name)!;
+  const command = (await import(pathToFileURL(join(commandsDir, file)).href)) as {
+    run(args: string[]): Promise<void>;
+  };
+  await command.run(args);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`dimsearch: ${message}\n`);
+  if (process.env.DIMSEARCH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,25 @@
+/** Output helpers shared by CLI commands: JSON as the last stdout line, human progress on stderr. */
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** A throttled one-line progress report on stderr (only when stderr is a terminal or forced). */
+export function progressLine(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`);
+  else if (process.env.DIMSEARCH_PROGRESS) process.stderr.write(`${text}\n`);
+}
+
+export function endProgress(): void {
+  if (process.stderr.isTTY) process.stderr.write('\n');
+}
+
+/** Fail a command with a clear message and exit code 2 (usage/input errors). */
+export class UsageError extends Error {}
+
+export function formatEta(seconds: number | null): string {
+  if (seconds == null || !Number.isFinite(seconds)) return '–';
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  const m = Math.floor(seconds / 60);
+  return m < 60 ? `${m}m${Math.round(seconds % 60)}s` : `${Math.floor(m / 60)}h${m % 60}m`;
+}
