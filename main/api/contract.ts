@@ -175,5 +175,15 @@ export interface Backend {
   handlers: Handlers;
   /** Subscribe to every event; returns an unsubscribe function. */
   subscribe(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void;
+  /**
+   * Files behind a photo id, for the thumbnail/photo protocol (not a call: shells serve bytes).
+   * Each answers a path or null; shells still confine the path to `roots()` before serving it.
+   */
+  files: {
+    thumbnail(id: number): Promise<string | null>;
+    photo(id: number): Promise<string | null>;
+    /** Folders files may be served from: the library's own folder and its photo folders. */
+    roots(): string[];
+  };
   close(): Promise<void>;
 }

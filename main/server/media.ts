@@ -7,11 +7,17 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, relative, sep } from 'node:path';
+import type { Backend } from '../api/contract';
 
 export type MediaKind = 'thumb' | 'photo';
 
 /** Where the back end says a photo's thumbnail or original lives (null when unknown). */
 export type MediaResolver = (kind: MediaKind, id: number) => Promise<string | null>;
+
+/** The back end's id → file lookup (Backend.files), in the shape the confinement takes. */
+export function mediaResolverOf(backend: Pick<Backend, 'files'>): MediaResolver {
+  return (kind, id) => (kind === 'thumb' ? backend.files.thumbnail(id) : backend.files.photo(id));
+}
 
 const mimeByExtension: Record<string, string> = {
   '.webp': 'image/webp',

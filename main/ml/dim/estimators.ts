@@ -21,6 +21,8 @@
  * Plain tfjs-core: no gather, no Node imports, so a renderer-side backend can run it too.
  */
 import * as tf from '@tensorflow/tfjs-core';
+// Gradients are registered separately from tfjs-core's ops; training and MINE need them.
+import '../gradients';
 
 export type EstimatorName = 'jsd' | 'infonce' | 'dv';
 export const estimatorNames: readonly EstimatorName[] = ['jsd', 'infonce', 'dv'];
@@ -74,10 +76,10 @@ export function fromScoreMatrix(scores: tf.Tensor2D): PairScores {
 }
 
 /** Identity in the forward pass, no gradient in the backward pass (tfjs-core has no stopGradient). */
-export const stopGradient = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  void save;
-  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
-}) as <T extends tf.Tensor>(x: T) => T;
+export const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.clone(x),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as never) as unknown as <T extends tf.Tensor>(x: T) => T;
 
 const MASKED = -1e9;
 
@@ -112,9 +114,9 @@ function maskedMean(x: tf.Tensor2D, mask: tf.Tensor2D | undefined): tf.Scalar {
 /** log mean exp(neg) over the real negatives, shifted by the max so it cannot overflow. */
 function logMeanExp(neg: tf.Tensor2D, mask: tf.Tensor2D | undefined): { value: tf.Scalar; shift: tf.Scalar; scaled: tf.Scalar } {
   const masked = mask ? tf.add(tf.mul(neg, mask), tf.mul(tf.sub(1, mask), MASKED)) : neg;
-  const shift = stopGradient(tf.max(masked));
+  const shift = stopGradient(tf.max(masked) as tf.Scalar);
   const scaled = maskedMean(tf.exp(tf.sub(masked, shift)) as tf.Tensor2D, mask);
-  return { value: tf.add(tf.log(scaled), shift), shift, scaled };
+  return { value: tf.add(tf.log(scaled), shift) as tf.Scalar, shift, scaled };
 }
 
 function jsd({ pos, neg, negMask }: PairScores): Estimate {

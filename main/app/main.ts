@@ -1,0 +1,140 @@
+/**
+ * The desktop shell: one window, locked down, around the same back end the CLI and web mode use.
+ *
+ * Security model (see SECURITY.md): the renderer runs with contextIsolation, sandbox, no Node and
+ * webSecurity on; it loads only from dimsearch://app with a strict CSP; navigation, new windows,
+ * webviews and permission prompts are refused; IPC handlers vet their sender and validate input
+ * (ipc.ts); library images come through dimsearch://thumb|photo, confined to the library (protocol.ts).
+ * Only this folder imports electron; native dialogs reach the core through createBackend's `desktop`.
+ *
+ * Library location: --library DIR, else $DIMSEARCH_LIBRARY, else <userData>/library.
+ */
+import { app, BrowserWindow, dialog, session, shell } from 'electron';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Backend } from '../api/contract';
+import { registerIpc } from './ipc';
+import { appEntryUrl, handleAppProtocol, isAppUrl, registerSchemePrivileges } from './protocol';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The app's root: the repository in development, app.asar when packaged. */
+const appRoot = app.getAppPath();
+/** Native modules and models are unpacked next to the asar (electron.config.ts asarUnpack). */
+const unpackedRoot = appRoot.replace(/app\.asar$/, 'app.asar.unpacked');
+
+// The bundled core finds its models here (it cannot rely on its own file location once bundled).
+process.env.DIMSEARCH_MODELS_DIR ??= join(unpackedRoot, 'native-models');
+
+registerSchemePrivileges();
+app.enableSandbox();
+
+function libraryDirFromArgs(): string {
+  const { values } = parseArgs({
+    args: process.argv.slice(app.isPackaged ? 1 : 2),
+    options: { library: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  });
+  const given = typeof values.library === 'string' ? values.library : process.env.DIMSEARCH_LIBRARY;
+  return given ? resolve(given) : join(app.getPath('userData'), 'library');
+}
+
+function lockDownContents(): void {
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!isAppUrl(url)) event.preventDefault();
+    });
+    contents.on('will-redirect', (event, url) => {
+      if (!isAppUrl(url)) event.preventDefault();
+    });
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+}
+
+function createWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 720,
+    minHeight: 480,
+    show: false,
+    backgroundColor: '#111214',
+    title: 'dimsearch',
+    webPreferences: {
+      preload: join(here, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  window.removeMenu();
+  window.once('ready-to-show', () => window.show());
+  void window.loadURL(appEntryUrl);
+  return window;
+}
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  await app.whenReady();
+  lockDownContents();
+
+  let mainWindow: BrowserWindow | null = null;
+  const { createBackend } = await import('../core/backend');
+  let backend: Backend;
+  try {
+    backend = await createBackend({
+      libraryDir: libraryDirFromArgs(),
+      desktop: {
+        async pickFolder() {
+          const options = { title: 'Add a folder of photos', properties: ['openDirectory' as const] };
+          const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+          return result.canceled ? null : (result.filePaths[0] ?? null);
+        },
+        showItemInFolder(path: string) {
+          shell.showItemInFolder(path);
+        },
+      },
+    });
+  } catch (error) {
+    dialog.showErrorBox('dimsearch could not open its library', error instanceof Error ? error.message : String(error));
+    app.exit(1);
+    return;
+  }
+
+  handleAppProtocol(join(appRoot, 'dist', 'renderer'), backend);
+  const unregister = registerIpc(backend);
+  mainWindow = createWindow();
+
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  let closing = false;
+  app.on('will-quit', (event) => {
+    if (closing) return;
+    closing = true;
+    event.preventDefault();
+    unregister();
+    backend.close().finally(() => app.exit(0));
+  });
+}
+
+void main();

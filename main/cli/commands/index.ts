@@ -1,0 +1,86 @@
+/**
+ * `dimsearch index <folder> --library <dir> [--model <name|dir>] [--json]`
+ * Adds the folder to the library and indexes it: only new or changed files are processed, deleted
+ * ones are dropped. Progress goes to stderr; with --json the last stdout line is
+ * {"indexed": n, "skipped": [{"path", "reason"}], "seconds": s, ...}. Ctrl-C stops cleanly.
+ */
+import { parseArgs } from 'node:util';
+import { ProgressMeter } from '../../core/jobs/job';
+import { Library } from '../../core/library/library';
+import { endProgress, formatEta, printJson, progressLine, UsageError } from '../output';
+
+export async function run(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      library: { type: 'string', short: 'l' },
+      model: { type: 'string', short: 'm' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const folder = positionals[0];
+  if (!folder || positionals.length > 1) throw new UsageError('usage: index <folder> --library <dir> [--model <name|dir>] [--json]');
+  if (!values.library) throw new UsageError('index needs --library <dir> (where the index and thumbnails live)');
+
+  const library = await Library.open(values.library, {
+    ...(values.model ? { model: values.model } : {}),
+    onNotice: (message) => process.stderr.write(`dimsearch: ${message}\n`),
+  });
+  const meter = new ProgressMeter();
+  const controller = new AbortController();
+  const stop = () => {
+    process.stderr.write('\nstopping: finishing the photos in flight and saving…\n');
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const result = await library.indexFolder(folder, {
+      signal: controller.signal,
+      report: (phase, done, total) => {
+        const p = meter.sample(phase, done, total);
+        if (!p) return;
+        if (phase === 'scanning') progressLine(`scanning… ${done} photos found`);
+        else progressLine(`${phase} ${done}/${total} · ${p.ratePerSecond.toFixed(1)}/s · ${formatEta(p.etaSeconds)} left`);
+      },
+    });
+    endProgress();
+    const photosPerSecond = result.seconds > 0 ? result.indexed / result.seconds : 0;
+    if (values.json) {
+      printJson({
+        indexed: result.indexed,
+        skipped: result.skipped,
+        seconds: round(result.seconds, 3),
+        unchanged: result.unchanged,
+        removed: result.removed,
+        total: result.total,
+        photosPerSecond: round(photosPerSecond, 1),
+        cancelled: result.cancelled,
+        model: library.modelId,
+      });
+    } else {
+      const out = process.stdout;
+      out.write(
+        `${result.cancelled ? 'cancelled: ' : ''}indexed ${result.indexed} photos in ${result.seconds.toFixed(1)}s ` +
+          `(${photosPerSecond.toFixed(1)} photos/s); ${result.unchanged} unchanged, ${result.removed} removed, ` +
+          `${result.total} in this folder now\n`,
+      );
+      if (result.skipped.length > 0) {
+        out.write(`skipped ${result.skipped.length}:\n`);
+        for (const s of result.skipped) out.write(`  ${s.path}: ${s.reason}\n`);
+      }
+    }
+    if (result.cancelled) process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await library.close();
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,213 @@
+/**
+ * Photo → encoder input, with sharp.
+ *
+ * One decode brings a photo straight to the encoder's square input: EXIF auto-orient, resize with
+ * fit 'cover' (centre crop) so libvips can shrink on load (JPEG/WebP decode at 1/2, 1/4, 1/8 scale),
+ * alpha flattened on white, converted to sRGB RGB, then scaled to float32 in [-0.5, 0.5], NHWC.
+ * The same decode can also produce the WebP thumbnail, so a photo's bytes are read once.
+ *
+ * Every way a file can be bad ends in a DecodeError with a short human reason; the header is
+ * inspected first so an oversized image is refused before any pixel is allocated.
+ */
+import sharp from 'sharp';
+
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+export const DEFAULT_THUMBNAIL_SIZE = 256;
+
+export type DecodeErrorKind = 'empty' | 'not-image' | 'corrupt' | 'too-large' | 'unreadable';
+
+export class DecodeError extends Error {
+  constructor(
+    readonly kind: DecodeErrorKind,
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'DecodeError';
+  }
+}
+
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this (width × height from the header). */
+  maxPixels?: number;
+}
+
+export interface ImageHeader {
+  format: string;
+  /** Size after EXIF orientation. */
+  width: number;
+  height: number;
+}
+
+export interface ModelInput {
+  /** inputSize × inputSize × 3 float32 in [-0.5, 0.5], NHWC. */
+  pixels: Float32Array;
+  /** The photo's own size (after orientation). */
+  width: number;
+  height: number;
+}
+
+export interface ModelInputWithThumbnail extends ModelInput {
+  /** WebP bytes, long side at most the thumbnail size. */
+  thumbnail: Buffer;
+}
+
+type Input = string | Buffer;
+
+const FORMAT_NAMES: Record<string, string> = {
+  jpeg: 'JPEG',
+  png: 'PNG',
+  webp: 'WebP',
+  tiff: 'TIFF',
+  gif: 'GIF',
+  heif: 'AVIF/HEIF',
+  avif: 'AVIF',
+};
+
+function formatName(format: string | undefined): string {
+  return (format && FORMAT_NAMES[format]) ?? (format ? format.toUpperCase() : 'image');
+}
+
+/** The format a buffer's magic bytes announce (only to name it in an error). */
+export function sniffFormat(bytes: Buffer): string | undefined {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8) return 'jpeg';
+  if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) return 'png';
+  if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return 'webp';
+  if (bytes.length >= 6 && bytes.toString('latin1', 0, 3) === 'GIF') return 'gif';
+  if (bytes.length >= 4 && (bytes.toString('latin1', 0, 4) === 'II*\0' || bytes.toString('latin1', 0, 4) === 'MM\0*')) return 'tiff';
+  if (bytes.length >= 12 && bytes.toString('latin1', 4, 8) === 'ftyp') return 'heif';
+  return undefined;
+}
+
+/** Turn whatever sharp/libvips threw into a DecodeError with a reason a user can act on. */
+export function toDecodeError(error: unknown, format?: string): DecodeError {
+  if (error instanceof DecodeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT' || /Input file is missing/i.test(message)) return new DecodeError('unreadable', 'file not found');
+  if (code === 'EACCES' || code === 'EPERM') return new DecodeError('unreadable', 'permission denied');
+  if (code === 'EISDIR') return new DecodeError('unreadable', 'is a folder');
+  if (/Input (Buffer|file) (is|contains) (empty|no data)|Input Buffer is empty/i.test(message)) {
+    return new DecodeError('empty', 'empty file (0 bytes)');
+  }
+  if (/unsupported image format/i.test(message)) return new DecodeError('not-image', 'not an image');
+  if (/pixel limit/i.test(message)) return new DecodeError('too-large', 'too large: exceeds the pixel limit');
+  const name = formatName(format);
+  if (/premature end|truncated|unexpected end|not enough data|short read|end of (file|stream)|read error/i.test(message)) {
+    return new DecodeError('corrupt', `truncated or corrupt ${name}`);
+  }
+  const detail = message
+    .split('\n')[0]!
+    .replace(/^Input (buffer|file) has corrupt header:\s*/i, '')
+    .replace(/^(VipsJpeg|VipsForeignLoad\w*|vips\w*|\w+load\w*):\s*/i, '');
+  return new DecodeError('corrupt', `corrupt ${name}: ${detail}`);
+}
+
+function open(input: Input, maxPixels: number): sharp.Sharp {
+  // failOn 'error': truncation and real decode errors fail, harmless warnings (stray bytes after
+  // the end marker, odd but readable metadata) do not. The pixel limit is enforced by sharp too,
+  // in case a header lies about its size.
+  return sharp(input, { failOn: 'error', limitInputPixels: maxPixels, autoOrient: true });
+}
+
+/** Read the header only: format and oriented size; refuses empty, non-image and oversized files. */
+export async function inspectImage(input: Input, options: DecodeOptions = {}): Promise<ImageHeader> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (Buffer.isBuffer(input) && input.length === 0) throw new DecodeError('empty', 'empty file (0 bytes)');
+  let meta: sharp.Metadata;
+  try {
+    // The header read is not limited: we want its claimed size to explain the refusal.
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw toDecodeError(error, Buffer.isBuffer(input) ? sniffFormat(input) : undefined);
+  }
+  if (!meta.format || !meta.width || !meta.height) throw new DecodeError('not-image', 'not an image');
+  const swap = (meta.orientation ?? 1) >= 5;
+  const width = swap ? meta.height : meta.width;
+  const height = swap ? meta.width : meta.height;
+  if (width * height > maxPixels) {
+    throw new DecodeError(
+      'too-large',
+      `too large: ${width}×${height} exceeds the limit of ${(maxPixels / 1e6).toLocaleString('en')} megapixels`,
+    );
+  }
+  return { format: meta.format, width, height };
+}
+
+function modelPipeline(image: sharp.Sharp, inputSize: number): sharp.Sharp {
+  return image
+    .resize(inputSize, inputSize, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
+    .flatten({ background: { r: 255, g: 255, b: 255 } })
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw();
+}
+
+function toFloat(raw: Buffer, channels: number, inputSize: number): Float32Array {
+  const count = inputSize * inputSize;
+  if (raw.length !== count * channels || channels < 3) {
+    throw new DecodeError('corrupt', `unexpected decode output (${channels} channels, ${raw.length} bytes)`);
+  }
+  const out = new Float32Array(count * 3);
+  for (let i = 0, j = 0; i < count; i++, j += channels) {
+    out[i * 3] = raw[j]! / 255 - 0.5;
+    out[i * 3 + 1] = raw[j + 1]! / 255 - 0.5;
+    out[i * 3 + 2] = raw[j + 2]! / 255 - 0.5;
+  }
+  return out;
+}
+
+/** Decode one photo to the encoder's input: inputSize² RGB float32 in [-0.5, 0.5], NHWC. */
+export async function decodeForModel(input: Input, inputSize: number, options: DecodeOptions = {}): Promise<ModelInput> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const header = await inspectImage(input, options);
+  try {
+    const { data, info } = await modelPipeline(open(input, maxPixels), inputSize).toBuffer({ resolveWithObject: true });
+    return { pixels: toFloat(data, info.channels, inputSize), width: header.width, height: header.height };
+  } catch (error) {
+    throw toDecodeError(error, header.format);
+  }
+}
+
+/** One read of the photo, two outputs: the encoder input and a WebP thumbnail. */
+export async function decodeForModelAndThumbnail(
+  input: Input,
+  inputSize: number,
+  options: DecodeOptions & { thumbnailSize?: number } = {},
+): Promise<ModelInputWithThumbnail> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const thumbnailSize = options.thumbnailSize ?? DEFAULT_THUMBNAIL_SIZE;
+  const header = await inspectImage(input, options);
+  try {
+    const base = open(input, maxPixels);
+    const [model, thumbnail] = await Promise.all([
+      modelPipeline(base.clone(), inputSize).toBuffer({ resolveWithObject: true }),
+      thumbnailPipeline(base.clone(), thumbnailSize).toBuffer(),
+    ]);
+    return {
+      pixels: toFloat(model.data, model.info.channels, inputSize),
+      width: header.width,
+      height: header.height,
+      thumbnail,
+    };
+  } catch (error) {
+    throw toDecodeError(error, header.format);
+  }
+}
+
+export function thumbnailPipeline(image: sharp.Sharp, size: number): sharp.Sharp {
+  return image
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .toColourspace('srgb')
+    .webp({ quality: 78, effort: 2 });
+}
+
+/** Pack decoded inputs into one NHWC batch buffer for ImageEncoder.encode. */
+export function packBatch(inputs: readonly Float32Array[], inputSize: number): Float32Array {
+  const per = inputSize * inputSize * 3;
+  const batch = new Float32Array(per * inputs.length);
+  inputs.forEach((pixels, i) => {
+    if (pixels.length !== per) throw new Error(`packBatch: input ${i} has ${pixels.length} values, expected ${per}`);
+    batch.set(pixels, i * per);
+  });
+  return batch;
+}

@@ -1,0 +1,166 @@
+/**
+ * Recursive scan of a folder for photos.
+ *
+ * Photos are recognised by extension (case-insensitive). Hidden files and folders (name starting
+ * with '.') are skipped. Symlinks are followed, but every folder is entered at most once by its real
+ * path, so symlink loops (and a second route to an already scanned folder) end the descent instead
+ * of recursing forever. Nothing here throws for a bad entry: unreadable folders, broken links and
+ * loops are returned as skipped entries with a reason the user can read.
+ */
+import { opendir, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+
+export const PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.jfif',
+  '.png',
+  '.webp',
+  '.tif',
+  '.tiff',
+  '.gif',
+  '.avif',
+]);
+
+export interface ScannedFile {
+  /** Absolute path as reached from the scanned root (not resolved through symlinks). */
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface ScanSkip {
+  path: string;
+  reason: string;
+}
+
+export interface ScanResult {
+  files: ScannedFile[];
+  skipped: ScanSkip[];
+}
+
+export interface ScanOptions {
+  signal?: AbortSignal;
+  /** Folders (by real path) not to descend into, e.g. the library's own folder. */
+  excludeDirs?: readonly string[];
+  /** Called now and then with the number of photos found so far. */
+  onProgress?: (found: number) => void;
+}
+
+export function isPhotoName(name: string): boolean {
+  return PHOTO_EXTENSIONS.has(extname(name).toLowerCase());
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOENT':
+      return 'no longer exists';
+    case 'ELOOP':
+      return 'symlink loop';
+    case 'ENOTDIR':
+      return 'not a folder';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Scan `root` recursively. The root itself must be a readable folder (a clear error otherwise);
+ * everything below it is reported, never thrown. Files come back sorted by path.
+ */
+export async function scanFolder(root: string, options: ScanOptions = {}): Promise<ScanResult> {
+  const rootPath = resolve(root);
+  let rootStat: Stats;
+  try {
+    rootStat = await stat(rootPath);
+  } catch (error) {
+    throw new Error(`cannot scan ${rootPath}: ${reasonOf(error)}`);
+  }
+  if (!rootStat.isDirectory()) throw new Error(`cannot scan ${rootPath}: not a folder`);
+
+  const files: ScannedFile[] = [];
+  const skipped: ScanSkip[] = [];
+  const visited = new Map<string, string>(); // real path -> first path it was reached by
+  const excluded = new Set(options.excludeDirs ?? []);
+  const pending: string[] = [rootPath];
+  let lastReport = 0;
+
+  while (pending.length > 0) {
+    options.signal?.throwIfAborted();
+    const dir = pending.pop()!;
+    let real: string;
+    try {
+      real = await realpath(dir);
+    } catch (error) {
+      skipped.push({ path: dir, reason: `folder not readable: ${reasonOf(error)}` });
+      continue;
+    }
+    const seenAs = visited.get(real);
+    if (seenAs !== undefined) {
+      // Only a path that leads back into one of its own ancestors is a loop; another route to a
+      // folder scanned elsewhere is simply not scanned twice.
+      const loop = dir.startsWith(seenAs + '/') || dir === seenAs;
+      if (loop) skipped.push({ path: dir, reason: `symlink loop (leads back to ${seenAs})` });
+      continue;
+    }
+    visited.set(real, dir);
+    if (excluded.has(real)) continue;
+
+    let handle;
+    try {
+      handle = await opendir(dir);
+    } catch (error) {
+      skipped.push({ path: dir, reason: `folder not readable: ${reasonOf(error)}` });
+      continue;
+    }
+    try {
+      for await (const entry of handle) {
+        if (entry.name.startsWith('.')) continue;
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          pending.push(path);
+          continue;
+        }
+        if (entry.isSymbolicLink()) {
+          let target: Stats;
+          try {
+            target = await stat(path);
+          } catch (error) {
+            if (isPhotoName(entry.name) || (error as NodeJS.ErrnoException).code === 'ELOOP') {
+              skipped.push({ path, reason: `broken symlink: ${reasonOf(error)}` });
+            }
+            continue;
+          }
+          if (target.isDirectory()) pending.push(path);
+          else if (target.isFile() && isPhotoName(entry.name)) {
+            files.push({ path, size: target.size, mtimeMs: target.mtimeMs });
+          }
+          continue;
+        }
+        if (!entry.isFile() || !isPhotoName(entry.name)) continue;
+        try {
+          const s = await stat(path);
+          files.push({ path, size: s.size, mtimeMs: s.mtimeMs });
+        } catch (error) {
+          skipped.push({ path, reason: reasonOf(error) });
+        }
+        if (options.onProgress && files.length - lastReport >= 500) {
+          lastReport = files.length;
+          options.onProgress(files.length);
+        }
+      }
+    } catch (error) {
+      // A folder that vanished or failed mid-listing: keep what was read, report the rest.
+      skipped.push({ path: dir, reason: `folder listing failed: ${reasonOf(error)}` });
+    }
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  options.onProgress?.(files.length);
+  return { files, skipped };
+}

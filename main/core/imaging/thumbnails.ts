@@ -1,0 +1,76 @@
+/**
+ * WebP thumbnails cached on disk under the library, keyed by the photo's content hash: two paths
+ * with the same bytes share one thumbnail, a moved photo keeps its thumbnail, and a cached file is
+ * never stale (other bytes → other hash → other file). Files are written aside and renamed, so a
+ * crash leaves either no thumbnail or a whole one.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { writeFileAtomic } from '../atomic-write';
+import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL_SIZE, thumbnailPipeline, toDecodeError } from './decode';
+
+const HASH_PATTERN = /^[0-9a-f]{16,128}$/;
+
+export class ThumbnailCache {
+  constructor(
+    readonly dir: string,
+    readonly size = DEFAULT_THUMBNAIL_SIZE,
+  ) {}
+
+  /** Where the thumbnail of this content hash lives (whether or not it exists yet). */
+  pathFor(hash: string): string {
+    if (!HASH_PATTERN.test(hash)) throw new Error(`not a content hash: ${hash.slice(0, 40)}`);
+    return join(this.dir, hash.slice(0, 2), `${hash}.webp`);
+  }
+
+  has(hash: string): boolean {
+    return existsSync(this.pathFor(hash));
+  }
+
+  async put(hash: string, webp: Uint8Array): Promise<string> {
+    const path = this.pathFor(hash);
+    await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
+    await writeFileAtomic(path, webp);
+    return path;
+  }
+
+  /** Make the thumbnail from the photo itself (when it was not made in the indexing pass). */
+  async make(hash: string, source: string | Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<string> {
+    let webp: Buffer;
+    try {
+      webp = await thumbnailPipeline(sharp(source, { failOn: 'error', limitInputPixels: maxPixels, autoOrient: true }), this.size).toBuffer();
+    } catch (error) {
+      throw toDecodeError(error);
+    }
+    return this.put(hash, webp);
+  }
+
+  async remove(hash: string): Promise<void> {
+    await rm(this.pathFor(hash), { force: true });
+  }
+
+  /** Delete thumbnails whose hash no photo has any more (e.g. left by a run that was killed). */
+  async prune(keep: (hash: string) => boolean): Promise<number> {
+    let removed = 0;
+    let shards: string[];
+    try {
+      shards = await readdir(this.dir);
+    } catch {
+      return 0;
+    }
+    for (const shard of shards) {
+      const names = await readdir(join(this.dir, shard)).catch(() => [] as string[]);
+      for (const name of names) {
+        const hash = name.replace(/\.webp$/, '');
+        const stray = name.endsWith('.tmp') || !HASH_PATTERN.test(hash) || !keep(hash);
+        if (stray) {
+          await rm(join(this.dir, shard, name), { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * Model directories: save and load a DIM encoder as a tfjs-style directory
+ *
+ *   model.json   { format, name, architecture (EncoderOptions), weightsManifest → weights.bin }
+ *   weights.bin  the weights, tf.io.encodeWeights layout (float32, in manifest order)
+ *   card.json    what the model is: data, objective, estimator, epochs, preprocessing, figures
+ *
+ * Writes are atomic: the directory is written beside the target and renamed into place, so a
+ * crash never leaves a half-written model. A bare name ('dim-both') resolves under the
+ * repository's native-models/ (or $DIMSEARCH_MODELS_DIR). A model's id is its name plus the first
+ * 12 hex digits of sha256(weights.bin): codes of different ids never mix.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import type { ImageEncoder } from './image-encoder';
+import { initBackend } from './backend';
+import { DimEncoder, encoderOptions, validateEncoderOptions, type EncoderOptions } from './dim/encoder';
+
+export const MODEL_FORMAT = 'dimsearch-dim-encoder';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface ModelJson {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  name: string;
+  architecture: EncoderOptions;
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+}
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  dir: string;
+  inputSize: number;
+  dim: number;
+  card: Record<string, unknown>;
+}
+
+/** The repository's native-models/ folder (or $DIMSEARCH_MODELS_DIR). */
+export function nativeModelsDir(): string {
+  if (process.env.DIMSEARCH_MODELS_DIR) return resolve(process.env.DIMSEARCH_MODELS_DIR);
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native-models');
+}
+
+/** A model directory from a path, or a bare name under native-models/. */
+export function resolveModelDir(dirOrName: string): string {
+  const looksLikePath = isAbsolute(dirOrName) || dirOrName.includes('/') || dirOrName.includes(sep) || dirOrName.startsWith('.');
+  if (looksLikePath) return resolve(dirOrName);
+  const native = join(nativeModelsDir(), dirOrName);
+  if (existsSync(native)) return native;
+  return resolve(dirOrName);
+}
+
+export function modelIdFor(name: string, weights: Uint8Array | ArrayBuffer): string {
+  const bytes = weights instanceof Uint8Array ? weights : new Uint8Array(weights);
+  return `${name}-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
+}
+
+/** Write `files` as directory `dir`, atomically (temp dir beside it, then rename). */
+export async function writeDirAtomic(dir: string, files: Record<string, string | Uint8Array>): Promise<void> {
+  const target = resolve(dir);
+  await mkdir(dirname(target), { recursive: true });
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temp = `${target}.tmp-${tag}`;
+  await mkdir(temp, { recursive: true });
+  try {
+    for (const [name, content] of Object.entries(files)) await writeFile(join(temp, name), content);
+    let old: string | null = null;
+    if (existsSync(target)) {
+      old = `${target}.old-${tag}`;
+      await rename(target, old);
+    }
+    await rename(temp, target);
+    if (old) await rm(old, { recursive: true, force: true });
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Write a file atomically (temp file beside it, then rename). */
+export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeFile(temp, content);
+  await rename(temp, path);
+}
+
+/** Encode named tensors into one weights buffer plus manifest entries. */
+export async function encodeNamedTensors(tensors: tf.NamedTensorMap): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  return { data: new Uint8Array(data), specs };
+}
+
+/** Save an encoder as a model directory. Returns the model's id. */
+export async function saveEncoder(
+  dir: string,
+  encoder: DimEncoder,
+  card: Record<string, unknown>,
+  name: string = basename(resolve(dir)),
+): Promise<{ id: string; dir: string }> {
+  const tensors: tf.NamedTensorMap = Object.fromEntries(encoder.variables);
+  const { data, specs } = await encodeNamedTensors(tensors);
+  const modelJson: ModelJson = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    name,
+    architecture: encoder.options,
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+  };
+  const id = modelIdFor(name, data);
+  await writeDirAtomic(dir, {
+    'model.json': `${JSON.stringify(modelJson, null, 2)}\n`,
+    'weights.bin': data,
+    'card.json': `${JSON.stringify({ name, id, ...card }, null, 2)}\n`,
+  });
+  return { id, dir: resolve(dir) };
+}
+
+interface ReadModel {
+  dir: string;
+  modelJson: ModelJson;
+  weights: Uint8Array;
+  card: Record<string, unknown>;
+  id: string;
+}
+
+async function readModelDir(dirOrName: string): Promise<ReadModel> {
+  const dir = resolveModelDir(dirOrName);
+  const modelPath = join(dir, 'model.json');
+  if (!existsSync(modelPath)) throw new Error(`no model at ${dir} (model.json missing)`);
+  let modelJson: ModelJson;
+  try {
+    modelJson = JSON.parse(await readFile(modelPath, 'utf8')) as ModelJson;
+  } catch (error) {
+    throw new Error(`${modelPath} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (modelJson.format !== MODEL_FORMAT) throw new Error(`${modelPath} is not a dimsearch DIM encoder (format '${String(modelJson.format)}')`);
+  validateEncoderOptions(modelJson.architecture);
+  const group = modelJson.weightsManifest?.[0];
+  if (!group || group.paths.length !== 1) throw new Error(`${modelPath}: expected one weights file in weightsManifest`);
+  const weights = new Uint8Array(await readFile(join(dir, group.paths[0])));
+  let card: Record<string, unknown> = {};
+  const cardPath = join(dir, 'card.json');
+  if (existsSync(cardPath)) card = JSON.parse(await readFile(cardPath, 'utf8')) as Record<string, unknown>;
+  const name = modelJson.name || basename(dir);
+  return { dir, modelJson, weights, card, id: modelIdFor(name, weights) };
+}
+
+/** Rebuild the DimEncoder of a model directory (weights loaded into fresh variables). */
+export async function loadDimEncoder(dirOrName: string): Promise<{ encoder: DimEncoder; info: ModelInfo }> {
+  const model = await readModelDir(dirOrName);
+  const buffer = model.weights.buffer.slice(model.weights.byteOffset, model.weights.byteOffset + model.weights.byteLength);
+  const tensors = tf.io.decodeWeights(buffer as ArrayBuffer, model.modelJson.weightsManifest[0].weights);
+  try {
+    const encoder = new DimEncoder(model.modelJson.architecture, { weights: tensors });
+    return { encoder, info: infoOf(model) };
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+}
+
+function infoOf(model: ReadModel): ModelInfo {
+  return {
+    id: model.id,
+    name: model.modelJson.name || basename(model.dir),
+    dir: model.dir,
+    inputSize: model.modelJson.architecture.inputSize,
+    dim: model.modelJson.architecture.zDim,
+    card: model.card,
+  };
+}
+
+/** Model info without loading weights into tensors (the id still needs the weights' hash). */
+export async function readModelInfo(dirOrName: string): Promise<ModelInfo> {
+  return infoOf(await readModelDir(dirOrName));
+}
+
+/** Every model directory directly under `root` (default native-models/); unreadable ones are skipped. */
+export async function listModels(root: string = nativeModelsDir()): Promise<ModelInfo[]> {
+  if (!existsSync(root)) return [];
+  const out: ModelInfo[] = [];
+  for (const entry of (await readdir(root)).sort()) {
+    const dir = join(root, entry);
+    if (entry.includes('.tmp-') || entry.includes('.old-')) continue;
+    if (!(await stat(dir)).isDirectory() || !existsSync(join(dir, 'model.json'))) continue;
+    try {
+      out.push(await readModelInfo(dir));
+    } catch {
+      // A broken directory is not a model; listing the good ones matters more.
+    }
+  }
+  return out;
+}
+
+/** Images per encode call on the backend; bounds peak memory for large libraries. */
+const ENCODE_CHUNK = 256;
+
+class DimImageEncoder implements ImageEncoder {
+  readonly inputSize: number;
+  readonly dim: number;
+  constructor(
+    private readonly encoder: DimEncoder,
+    readonly modelId: string,
+    readonly name: string,
+    readonly dir: string,
+    readonly backend: string,
+    readonly card: Record<string, unknown>,
+  ) {
+    this.inputSize = encoder.options.inputSize;
+    this.dim = encoder.options.zDim;
+  }
+
+  async encode(pixels: Float32Array, count: number): Promise<Float32Array> {
+    const s = this.inputSize;
+    const per = s * s * 3;
+    if (!Number.isInteger(count) || count < 0) throw new Error(`count must be a non-negative integer, got ${count}`);
+    if (pixels.length !== count * per)
+      throw new Error(`expected ${count}×${s}×${s}×3 = ${count * per} floats, got ${pixels.length}`);
+    const out = new Float32Array(count * this.dim);
+    for (let start = 0; start < count; start += ENCODE_CHUNK) {
+      const n = Math.min(ENCODE_CHUNK, count - start);
+      const codes = tf.tidy(() => {
+        const x = tf.tensor4d(pixels.subarray(start * per, (start + n) * per), [n, s, s, 3]);
+        return this.encoder.encodeMean(x);
+      });
+      try {
+        out.set(await codes.data(), start * this.dim);
+      } finally {
+        codes.dispose();
+      }
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+  }
+}
+
+/** Load a model directory (or a bare name under native-models/) as an ImageEncoder. */
+export async function loadEncoder(dirOrName: string): Promise<ImageEncoder> {
+  const backend = await initBackend();
+  const { encoder, info } = await loadDimEncoder(dirOrName);
+  return new DimImageEncoder(encoder, info.id, info.name, info.dir, backend, info.card);
+}
+
+export interface RandomEncoderOptions {
+  inputSize?: number;
+  zDim?: number;
+  seed?: number;
+  blockWidths?: number[];
+  headWidths?: number[];
+}
+
+/** The 'random' baseline: the same architecture, untrained, seeded (so the same seed gives the same codes). */
+export async function createRandomEncoder(options: RandomEncoderOptions = {}): Promise<ImageEncoder> {
+  const backend = await initBackend();
+  const seed = options.seed ?? 0;
+  const arch = encoderOptions(options.inputSize ?? 32, {
+    zDim: options.zDim,
+    blockWidths: options.blockWidths,
+    headWidths: options.headWidths,
+  });
+  const encoder = new DimEncoder(arch, { seed });
+  const { data } = await encodeNamedTensors(Object.fromEntries(encoder.variables));
+  const card = {
+    name: 'random',
+    description: 'Untrained, randomly initialised DIM encoder (Glorot-uniform, seeded): the baseline a trained model must beat.',
+    seed,
+    inputSize: arch.inputSize,
+    zDim: arch.zDim,
+  };
+  return new DimImageEncoder(encoder, modelIdFor('random', data), 'random', '', backend, card);
+}

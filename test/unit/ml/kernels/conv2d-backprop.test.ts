@@ -1,0 +1,92 @@
+/**
+ * The wasm gradient fillers against the cpu backend's own kernels, on several shapes, strides
+ * and paddings (including ones whose stride leaves input rows unused).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { initBackend } from '../../../../main/ml/backend';
+
+interface Case {
+  n: number; h: number; w: number; ci: number; co: number; kh: number; kw: number;
+  stride: number | [number, number];
+  pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+}
+
+const cases: Case[] = [
+  { n: 2, h: 8, w: 8, ci: 3, co: 4, kh: 3, kw: 3, stride: 1, pad: 'same' },
+  { n: 2, h: 9, w: 7, ci: 3, co: 5, kh: 3, kw: 3, stride: 2, pad: 'same' },
+  { n: 1, h: 8, w: 8, ci: 2, co: 3, kh: 3, kw: 3, stride: 2, pad: 'valid' },
+  { n: 3, h: 6, w: 6, ci: 4, co: 2, kh: 1, kw: 1, stride: 1, pad: 'valid' },
+  { n: 2, h: 7, w: 10, ci: 3, co: 4, kh: 5, kw: 3, stride: [3, 2], pad: 'same' },
+  { n: 2, h: 8, w: 8, ci: 3, co: 4, kh: 4, kw: 4, stride: 2, pad: 'same' },
+  { n: 2, h: 9, w: 9, ci: 2, co: 3, kh: 3, kw: 3, stride: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  { n: 4, h: 16, w: 16, ci: 16, co: 32, kh: 3, kw: 3, stride: 1, pad: 'same' },
+];
+
+function values(count: number, seed: number): Float32Array {
+  return tf.tidy(() => tf.randomNormal([count], 0, 1, 'float32', seed).dataSync() as Float32Array);
+}
+
+async function onBackend(name: string, run: () => tf.Tensor): Promise<Float32Array> {
+  await tf.setBackend(name);
+  const t = tf.tidy(run);
+  const out = (await t.data()) as Float32Array;
+  t.dispose();
+  return out;
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
+  assert.equal(actual.length, expected.length, `${label}: length`);
+  let scale = 1;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  assert.ok(worst <= 1e-5 * scale, `${label}: max difference ${worst} (scale ${scale})`);
+}
+
+await initBackend('wasm');
+
+for (const c of cases) {
+  const label = `${c.n}×${c.h}×${c.w}×${c.ci} k${c.kh}×${c.kw}→${c.co} stride ${JSON.stringify(c.stride)} pad ${JSON.stringify(c.pad)}`;
+  const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [c.kh, c.kw, c.ci, c.co], c.stride, 1, c.pad);
+  const xShape = [c.n, c.h, c.w, c.ci] as [number, number, number, number];
+  const fShape = [c.kh, c.kw, c.ci, c.co] as [number, number, number, number];
+  const dyShape = [c.n, info.outHeight, info.outWidth, c.co] as [number, number, number, number];
+  const x = values(xShape.reduce((a, b) => a * b), 1);
+  const f = values(fShape.reduce((a, b) => a * b), 2);
+  const dy = values(dyShape.reduce((a, b) => a * b), 3);
+  const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' as const };
+
+  test(`Conv2DBackpropFilter on wasm matches cpu: ${label}`, async () => {
+    const run = () =>
+      tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tf.tensor4d(x, xShape), dy: tf.tensor4d(dy, dyShape) }, { ...attrs, filterShape: fShape } as never) as tf.Tensor;
+    assertClose(await onBackend('wasm', run), await onBackend('cpu', run), label);
+  });
+
+  test(`Conv2DBackpropInput on wasm matches cpu: ${label}`, async () => {
+    const run = () =>
+      tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(f, fShape) }, { ...attrs, inputShape: xShape } as never) as tf.Tensor;
+    assertClose(await onBackend('wasm', run), await onBackend('cpu', run), label);
+  });
+}
+
+test('the fillers leak no tensors', async () => {
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  const x = tf.randomNormal([2, 8, 8, 3]) as tf.Tensor4D;
+  const init = tf.randomNormal([3, 3, 3, 4]);
+  const w = tf.variable(init);
+  init.dispose();
+  for (const stride of [1, 2] as const) {
+    const grads = tf.variableGrads(() => tf.sum(tf.conv2d(x, w as tf.Tensor4D, stride, 'same')) as tf.Scalar, [w]);
+    tf.dispose([grads.value, ...Object.values(grads.grads)]);
+  }
+  // The inputs are still readable (a filler must not free data it was only lent).
+  const total = tf.sum(x);
+  assert.ok(Number.isFinite((await total.data())[0]));
+  total.dispose();
+  tf.dispose([x, w]);
+  assert.equal(tf.memory().numTensors, before);
+});
