@@ -36,6 +36,8 @@ const config: Configuration = {
   linux: {
     target: ['AppImage', 'deb'],
     category: 'Graphics',
+    // deb needs a maintainer; package.json has no "author" to derive it from.
+    maintainer: 'dimsearch contributors',
     synopsis: 'Find similar photos with Deep InfoMax, on your own machine',
   },
   deb: { depends: ['libnss3', 'libgtk-3-0', 'libxss1'] },

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Backend } from '../api/contract';
 import { registerIpc } from './ipc';
-import { appEntryUrl, handleAppProtocol, isAppUrl, registerSchemePrivileges } from './protocol';
+import { appEntryUrl, isAppUrl } from './app-protocol';
+import { handleAppProtocol, registerSchemePrivileges } from './protocol';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The app's root: the repository in development, app.asar when packaged. */
@@ -108,7 +109,12 @@ async function main(): Promise<void> {
       },
     });
   } catch (error) {
-    dialog.showErrorBox('dimsearch could not open its library', error instanceof Error ? error.message : String(error));
+    let message = error instanceof Error ? error.message : String(error);
+    if (/NODE_MODULE_VERSION|compiled against a different Node\.js version/.test(message)) {
+      // better-sqlite3 is built per runtime ABI; the CLI and tests need Node's, the app Electron's.
+      message += '\n\nNative modules are built for Node.js, not Electron. Run `npx electron-builder install-app-deps` to build them for Electron (and `npm rebuild` to go back for the CLI and tests).';
+    }
+    dialog.showErrorBox('dimsearch could not open its library', message);
     app.exit(1);
     return;
   }

@@ -6,7 +6,7 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { callNames, eventNames, ipcChannel, ipcEventChannel, type EventName } from '../api/contract';
-import type { IpcAnswer } from './ipc';
+import type { IpcAnswer } from './ipc-dispatch';
 
 const api: Record<string, unknown> = {};
 

@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
 import { calls, parseInput, type Backend, type CallName } from '../api/contract';
 import { confineToRoots, mediaResolverOf, mimeTypeOf, resolveMedia } from './media';
@@ -176,11 +177,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           resolve();
           return;
         }
-        stream.pipe(res);
-        stream.once('end', resolve);
+        // pipeline closes the file when the client goes away mid-transfer.
+        pipeline(stream, res).then(resolve, () => resolve());
       });
       stream.once('error', () => {
-        sendError(res, 404, 'not found');
+        if (!res.headersSent) sendError(res, 404, 'not found');
         resolve();
       });
     });

@@ -167,6 +167,16 @@ test('web mode: add a folder, index, browse, search by photo and by outside imag
     await page.keyboard.press('Escape');
   });
 
+  await t.test('a page opened without the token is refused and says why', async () => {
+    const stranger = await browser!.newPage();
+    await stranger.goto(`http://127.0.0.1:${server!.port}/`);
+    const banner = stranger.locator('[data-testid=error-banner]');
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /token/);
+    assert.equal(await stranger.locator('[data-testid=photo-cell]').count(), 0);
+    await stranger.close();
+  });
+
   await t.test('no script errors and no Content-Security-Policy violations', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -1,10 +1,11 @@
 /**
  * Photo → encoder input, with sharp.
  *
- * One decode brings a photo straight to the encoder's square input: EXIF auto-orient, resize with
- * fit 'cover' (centre crop) so libvips can shrink on load (JPEG/WebP decode at 1/2, 1/4, 1/8 scale),
- * alpha flattened on white, converted to sRGB RGB, then scaled to float32 in [-0.5, 0.5], NHWC.
- * The same decode can also produce the WebP thumbnail, so a photo's bytes are read once.
+ * One decode per photo: EXIF auto-orient, shrink on load (JPEG/WebP decode at 1/2, 1/4, 1/8 scale)
+ * to a small working copy, alpha flattened on white, sRGB RGB. From that copy, cheaply: the
+ * encoder's square input (fit 'cover', centre crop, float32 in [-0.5, 0.5], NHWC) and the WebP
+ * thumbnail. So indexing decodes each photo once, and a search decodes a photo to the very same
+ * pixels it had when it was indexed.
  *
  * Every way a file can be bad ends in a DecodeError with a short human reason; the header is
  * inspected first so an oversized image is refused before any pixel is allocated.
@@ -133,26 +134,49 @@ export async function inspectImage(input: Input, options: DecodeOptions = {}): P
   return { format: meta.format, width, height };
 }
 
-function modelPipeline(image: sharp.Sharp, inputSize: number): sharp.Sharp {
-  return image
-    .resize(inputSize, inputSize, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
+/**
+ * The side of the working copy every decode makes first: large enough for a sharp thumbnail and
+ * for the encoder's input (which is cut from it), small enough that JPEG/WebP shrink on load
+ * does most of the work. It depends only on the input size, so a photo decoded for a search
+ * gives exactly the pixels it gave when it was indexed.
+ */
+export function workingSide(inputSize: number): number {
+  return Math.max(DEFAULT_THUMBNAIL_SIZE, 4 * inputSize);
+}
+
+interface WorkingCopy {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/** The one full decode: oriented, shrunk on load to cover workingSide², alpha on white, sRGB, RGB. */
+async function decodeWorkingCopy(input: Input, inputSize: number, maxPixels: number): Promise<WorkingCopy> {
+  const side = workingSide(inputSize);
+  const { data, info } = await open(input, maxPixels)
+    .resize(side, side, { fit: 'outside', withoutEnlargement: true })
     .flatten({ background: { r: 255, g: 255, b: 255 } })
     .toColourspace('srgb')
     .removeAlpha()
-    .raw();
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new DecodeError('corrupt', `unexpected decode output (${info.channels} channels)`);
+  return { data, width: info.width, height: info.height };
 }
 
-function toFloat(raw: Buffer, channels: number, inputSize: number): Float32Array {
-  const count = inputSize * inputSize;
-  if (raw.length !== count * channels || channels < 3) {
-    throw new DecodeError('corrupt', `unexpected decode output (${channels} channels, ${raw.length} bytes)`);
-  }
-  const out = new Float32Array(count * 3);
-  for (let i = 0, j = 0; i < count; i++, j += channels) {
-    out[i * 3] = raw[j]! / 255 - 0.5;
-    out[i * 3 + 1] = raw[j + 1]! / 255 - 0.5;
-    out[i * 3 + 2] = raw[j + 2]! / 255 - 0.5;
-  }
+function fromWorkingCopy(copy: WorkingCopy): sharp.Sharp {
+  return sharp(copy.data, { raw: { width: copy.width, height: copy.height, channels: 3 } });
+}
+
+async function modelInputFrom(copy: WorkingCopy, inputSize: number): Promise<Float32Array> {
+  const raw = await fromWorkingCopy(copy)
+    .resize(inputSize, inputSize, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer();
+  const count = inputSize * inputSize * 3;
+  if (raw.length !== count) throw new DecodeError('corrupt', `unexpected decode output (${raw.length} bytes)`);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = raw[i]! / 255 - 0.5;
   return out;
 }
 
@@ -161,14 +185,14 @@ export async function decodeForModel(input: Input, inputSize: number, options: D
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const header = await inspectImage(input, options);
   try {
-    const { data, info } = await modelPipeline(open(input, maxPixels), inputSize).toBuffer({ resolveWithObject: true });
-    return { pixels: toFloat(data, info.channels, inputSize), width: header.width, height: header.height };
+    const copy = await decodeWorkingCopy(input, inputSize, maxPixels);
+    return { pixels: await modelInputFrom(copy, inputSize), width: header.width, height: header.height };
   } catch (error) {
     throw toDecodeError(error, header.format);
   }
 }
 
-/** One read of the photo, two outputs: the encoder input and a WebP thumbnail. */
+/** One decode of the photo, two outputs: the encoder input and a WebP thumbnail. */
 export async function decodeForModelAndThumbnail(
   input: Input,
   inputSize: number,
@@ -178,17 +202,12 @@ export async function decodeForModelAndThumbnail(
   const thumbnailSize = options.thumbnailSize ?? DEFAULT_THUMBNAIL_SIZE;
   const header = await inspectImage(input, options);
   try {
-    const base = open(input, maxPixels);
-    const [model, thumbnail] = await Promise.all([
-      modelPipeline(base.clone(), inputSize).toBuffer({ resolveWithObject: true }),
-      thumbnailPipeline(base.clone(), thumbnailSize).toBuffer(),
+    const copy = await decodeWorkingCopy(input, inputSize, maxPixels);
+    const [pixels, thumbnail] = await Promise.all([
+      modelInputFrom(copy, inputSize),
+      thumbnailPipeline(fromWorkingCopy(copy), thumbnailSize).toBuffer(),
     ]);
-    return {
-      pixels: toFloat(model.data, model.info.channels, inputSize),
-      width: header.width,
-      height: header.height,
-      thumbnail,
-    };
+    return { pixels, width: header.width, height: header.height, thumbnail };
   } catch (error) {
     throw toDecodeError(error, header.format);
   }

@@ -49,6 +49,11 @@ export interface ScanOptions {
   onProgress?: (found: number) => void;
 }
 
+/** Whether a skipped entry is a folder that could not be read (its photos may still exist). */
+export function isUnreadableFolder(skip: ScanSkip): boolean {
+  return skip.reason.startsWith('folder not readable') || skip.reason.startsWith('folder listing failed');
+}
+
 export function isPhotoName(name: string): boolean {
   return PHOTO_EXTENSIONS.has(extname(name).toLowerCase());
 }

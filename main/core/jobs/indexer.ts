@@ -20,7 +20,7 @@ import { availableParallelism } from 'node:os';
 import { sep } from 'node:path';
 import type { ImageEncoder } from '../../ml/image-encoder';
 import { DecodeError, decodeForModel, decodeForModelAndThumbnail, packBatch, DEFAULT_MAX_PIXELS } from '../imaging/decode';
-import { scanFolder, type ScannedFile } from '../imaging/scan';
+import { isUnreadableFolder, scanFolder, type ScannedFile } from '../imaging/scan';
 import type { ThumbnailCache } from '../imaging/thumbnails';
 import type { FolderRow, PhotoUpsert, PhotoWithCode, Store } from '../index/store';
 import type { VectorIndex } from '../index/vector-index';
@@ -111,7 +111,7 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
   report('scanning', 0, 0);
   const scan = await scanFolder(folder.path, { signal, excludeDirs: options.excludeDirs, onProgress: (found) => report('scanning', found, 0) });
   const skipped = [...scan.skipped];
-  const unreadableDirs = scan.skipped.map((s) => s.path);
+  const unreadableDirs = scan.skipped.filter(isUnreadableFolder).map((s) => s.path);
   const known = new Map(store.photosOfFolder(folder.id, modelId).map((row) => [row.path, row]));
   const work: WorkItem[] = [];
   let unchanged = 0;
@@ -133,7 +133,7 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
   const dropped: number[] = []; // rows whose files changed into something unreadable
   let pending: PhotoUpsert[] = [];
   let lastCheckpoint = performance.now();
-  let ready: Decoded[] = [];
+  const ready: Decoded[] = [];
   let encoding: Promise<void> = Promise.resolve();
   let fatal: unknown = null;
 
@@ -224,7 +224,8 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
         ready.push({ item: actual, hash, ...decoded });
       } else {
         const decoded = await decodeForModelAndThumbnail(bytes, encoder.inputSize, { maxPixels, thumbnailSize: thumbnails.size });
-        await thumbnails.put(hash, decoded.thumbnail);
+        // Thumbnails are a cache (remade on demand): failing to write one does not lose the photo.
+        await thumbnails.put(hash, decoded.thumbnail).catch(() => undefined);
         ready.push({ item: actual, hash, pixels: decoded.pixels, width: decoded.width, height: decoded.height });
       }
     } catch (error) {
@@ -238,7 +239,13 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
   const worker = async () => {
     while (next < work.length && !signal?.aborted && !fatal) {
       const item = work[next++]!;
-      await processOne(item);
+      try {
+        await processOne(item);
+      } catch (error) {
+        // Not a bad file but a failing machine (disk full, encoder broken): stop, keep what is done.
+        fatal ??= error;
+        break;
+      }
       done++;
       report('indexing', done, total);
       // Backpressure: do not run far ahead of the encoder.

@@ -332,7 +332,14 @@ export class Library {
 
   private runOptions(options: IndexRunOptions): IndexRunOptions {
     // The library may live inside a photo folder: never index its own thumbnails.
-    return { maxPixels: this.maxPixels, ...options, excludeDirs: [this.dir, ...(options.excludeDirs ?? [])] };
+    // DIMSEARCH_CHECKPOINT_MS: how often a run saves its work (crash tests set it low).
+    const checkpointMs = Number(process.env.DIMSEARCH_CHECKPOINT_MS);
+    return {
+      maxPixels: this.maxPixels,
+      ...(Number.isFinite(checkpointMs) && checkpointMs >= 0 && process.env.DIMSEARCH_CHECKPOINT_MS ? { checkpointMs } : {}),
+      ...options,
+      excludeDirs: [this.dir, ...(options.excludeDirs ?? [])],
+    };
   }
 
   private target() {

@@ -8,9 +8,11 @@
  * - as a convolution: input channels become the batch and the batch the channels
  *   (x → [Ci, H, W, N]), dy becomes the filter ([Ho, Wo, N, Co]) dilated by the stride, and the
  *   result [Ci, kh, kw, Co] is transposed back. Fast when Ci is large.
- * - as patchesᵀ · dy, where the patches matrix [N·Ho·Wo, kh·kw·Ci] stacks, for every tap (a, b),
- *   the (strided) slice of the padded input it sees: one GEMM. Fast when kh·kw·Ci is small
- *   (the first layer, Ci = 3), where the convolution form would have a batch of 3.
+ * - as patchesᵀ · dy, where the patches [N·Ho·Wo, kh·kw·Ci] hold what each filter tap sees.
+ *   The patches come from a forward convolution with a one-hot "extraction" filter (same
+ *   strides and padding as the original), which is far faster on wasm than slicing and
+ *   concatenating thin channel slices. Fast when kh·kw·Ci is small (the first layer, Ci = 3),
+ *   where the convolution form would have a batch of 3.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asTensor, pair } from './tensor-info';
@@ -31,6 +33,7 @@ export function conv2dBackpropFilterImpl(
   const [ho, wo] = [info.outHeight, info.outWidth];
   const usePatches = kh * kw * ci <= 64;
   return tf.tidy(() => {
+    if (usePatches) return patchGradient();
     // Pad (or crop) so every tap's slice lies inside: rows needed = (Ho − 1)·s + kh.
     const needH = (ho - 1) * sh + kh;
     const needW = (wo - 1) * sw + kw;
@@ -41,25 +44,21 @@ export function conv2dBackpropFilterImpl(
       input = tf.pad(input, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]]);
     if (bottom < 0 || right < 0)
       input = tf.slice(input, [0, 0, 0, 0], [-1, input.shape[1] + Math.min(bottom, 0), input.shape[2] + Math.min(right, 0), -1]);
-    if (!usePatches) {
-      const xT = tf.transpose(input, [3, 1, 2, 0]); // [Ci, H', W', N]
-      const dyT = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, N, Co]
-      const out = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', [sh, sw]); // [Ci, kh, kw, Co]
-      return tf.transpose(out, [1, 2, 0, 3]);
-    }
-    const taps: tf.Tensor4D[] = [];
-    for (let a = 0; a < kh; a++)
-      for (let b = 0; b < kw; b++) {
-        taps.push(
-          sh === 1 && sw === 1
-            ? tf.slice(input, [0, a, b, 0], [n, ho, wo, ci])
-            : tf.stridedSlice(input, [0, a, b, 0], [n, a + (ho - 1) * sh + 1, b + (wo - 1) * sw + 1, ci], [1, sh, sw, 1]),
-        );
-      }
-    const patches = tf.reshape(taps.length === 1 ? taps[0] : tf.concat(taps, 3), [n * ho * wo, kh * kw * ci]);
+    const xT = tf.transpose(input, [3, 1, 2, 0]); // [Ci, H', W', N]
+    const dyT = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, N, Co]
+    const out = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', [sh, sw]); // [Ci, kh, kw, Co]
+    return tf.transpose(out, [1, 2, 0, 3]);
+  });
+
+  function patchGradient(): tf.Tensor4D {
+    const k = kh * kw * ci;
+    const onehot = new Float32Array(k * k);
+    for (let i = 0; i < k; i++) onehot[i * k + i] = 1; // tap (a, b, c) → channel (a·kw + b)·ci + c
+    const extract = tf.tensor4d(onehot, [kh, kw, ci, k]);
+    const patches = tf.reshape(tf.conv2d(x, extract, [sh, sw], pad, 'NHWC', 1, dimRoundingMode), [n * ho * wo, k]);
     const grad = tf.matMul(patches, tf.reshape(dy, [n * ho * wo, co]), true, false);
     return tf.reshape(grad, [kh, kw, ci, co]);
-  });
+  }
 }
 
 export const conv2dBackpropFilterConfig = (backendName: string): tf.KernelConfig => ({

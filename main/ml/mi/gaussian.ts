@@ -11,7 +11,7 @@ import { createRandom, type Random } from './random';
 /** The true mutual information of the correlated-Gaussian pair, in nats. */
 export function gaussianTrueMI(dim: number, rho: number): number {
   checkParameters(dim, rho);
-  return -(dim / 2) * Math.log(1 - rho * rho);
+  return Math.max(0, -(dim / 2) * Math.log1p(-rho * rho)); // max: never report −0 for ρ = 0
 }
 
 export interface PairBatch {

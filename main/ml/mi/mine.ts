@@ -24,13 +24,13 @@ import { createRandom } from './random';
 
 export interface MiTrainingOptions {
   estimator: EstimatorName;
-  /** Training steps (default 2000). */
+  /** Training steps (default 3000). */
   steps?: number;
   /** Pairs per training batch (default 256). */
   batch?: number;
-  /** Adam learning rate (default 5e-4). */
+  /** Adam learning rate (default 1e-3, decayed linearly to a tenth over the second half). */
   learningRate?: number;
-  /** Hidden units of the critic's MLPs (default 256) and embedding length (default 32). */
+  /** Hidden units of the critic's MLPs (default 128) and embedding length (default 32). */
   hidden?: number;
   embed?: number;
   /** MINE's moving-average rate for dv (default 0.01). */
@@ -78,12 +78,12 @@ export async function estimateMutualInformation(
   dims: { dx: number; dy: number },
   options: MiTrainingOptions,
 ): Promise<MiEstimate> {
-  const steps = positiveInt('steps', options.steps ?? 2000);
+  const steps = positiveInt('steps', options.steps ?? 3000);
   const batch = positiveInt('batch', options.batch ?? 256);
   const evalBatches = positiveInt('evalBatches', options.evalBatches ?? 8);
   const evalBatch = positiveInt('evalBatch', options.evalBatch ?? 1024);
   if (batch < 2 || evalBatch < 2) throw new Error('batches need at least 2 pairs (one positive, one negative each)');
-  const learningRate = options.learningRate ?? 5e-4;
+  const learningRate = options.learningRate ?? 1e-3;
   if (!(learningRate > 0)) throw new Error(`learning rate must be positive, got ${learningRate}`);
   const progressEvery = options.progressEvery ?? 50;
   const { estimator, signal } = options;
@@ -91,7 +91,7 @@ export async function estimateMutualInformation(
   const critic = new SeparableCritic(
     dims.dx,
     dims.dy,
-    { hidden: options.hidden ?? 256, embed: options.embed ?? 32 },
+    { hidden: options.hidden ?? 128, embed: options.embed ?? 32 },
     createRandom(options.seed ?? 0),
   );
   const optimizer = new ScheduledAdam(learningRate);
@@ -111,7 +111,7 @@ export async function estimateMutualInformation(
           stepBound = tf.keep(result.bound);
           return result.loss;
         }, critic.variables);
-        optimizer.applyGradients(grads);
+        optimizer.applyGradients(grads as Parameters<ScheduledAdam['applyGradients']>[0]);
         return stepBound!;
       });
       const value = (await bound.data())[0];

@@ -57,6 +57,9 @@ function createHttpApi(token: string): { api: Api; onConnection(listener: Connec
       } catch {
         throw new Error(`${name}: the server answered ${response.status} ${response.statusText}`);
       }
+      if (response.status === 401) {
+        throw new Error('this page has no valid token: open the link that `npm run serve` printed (each launch has its own)');
+      }
       if (!response.ok) {
         const message = (body as { error?: string } | null)?.error ?? `${response.status} ${response.statusText}`;
         throw new Error(message);

@@ -55,7 +55,8 @@ export class LibraryState {
   private readonly inFlight = new Set<string>();
   /** Jobs whose end has been seen (a fast job can finish before its start call returns). */
   private readonly endedJobs = new Set<string>();
-  private generation = 0;
+  /** Bumped by each refresh: reactive, so every visible cell re-checks its page and refetches it if stale. */
+  private generation = $state(0);
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private noticeSeq = 0;
   private searchSeq = 0;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { callNames, parseInput, type Backend, type CallName, type CallOutput, type EventName } from '../../../main/api/contract';
+import { callNames, calls, events as eventSchemas, parseInput, type Backend, type CallName, type CallOutput, type EventName } from '../../../main/api/contract';
 import { createBackend, type DesktopShell } from '../../../main/core/backend';
 import type { ImageEncoder } from '../../../main/ml/image-encoder';
 import { nearDuplicate, writeBadFiles, writePhotos } from '../../fixtures/photos';
@@ -17,11 +17,15 @@ let photos: string;
 let goodPaths: string[];
 let backend: Backend;
 const events: { event: EventName; payload: unknown }[] = [];
+const violations: string[] = [];
 
-/** Call a handler the way a shell does: validate the raw input first. */
-function call<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
+/** Call a handler the way a shell does: validate the raw input first; the output must fit the contract. */
+async function call<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
   const handler = backend.handlers[name] as (input: unknown) => Promise<CallOutput<N>>;
-  return handler(parseInput(name, input));
+  const output = await handler(parseInput(name, input));
+  const checked = calls[name].output.safeParse(output);
+  assert.ok(checked.success, `${name} answered outside the contract: ${JSON.stringify(output).slice(0, 300)}`);
+  return output;
 }
 
 function waitFor(event: EventName, predicate: (payload: any) => boolean = () => true): Promise<any> {
@@ -41,7 +45,11 @@ before(async () => {
   goodPaths = await writePhotos(photos, 10);
   await writeBadFiles(join(photos, 'bad'));
   backend = await createBackend({ libraryDir: join(root, 'library'), desktop: false });
-  backend.subscribe((event, payload) => events.push({ event, payload }));
+  backend.subscribe((event, payload) => {
+    const checked = eventSchemas[event].safeParse(payload);
+    if (!checked.success) violations.push(`${event} payload outside the contract: ${JSON.stringify(payload)}`);
+    events.push({ event, payload });
+  });
 });
 
 after(async () => {
@@ -168,4 +176,9 @@ test('desktop calls use the injected shell', async () => {
     await shell.close();
   }
   await assert.rejects(shell.handlers.addFolder({ path: photos }), /closed|closing/);
+});
+
+test('every event emitted fitted the contract\'s schema', () => {
+  assert.ok(events.length > 0);
+  assert.deepEqual(violations, []);
 });

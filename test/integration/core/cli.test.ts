@@ -105,3 +105,43 @@ test('a bad library path or image is a clear message and a non-zero exit', async
     assert.doesNotMatch(run.stderr, /^\s+at /m, 'a message, not a stack trace');
   }
 });
+
+test('an index run killed with SIGKILL mid-way leaves a library that reopens consistent; the next run completes it', async () => {
+  const folder = join(root, 'kill-photos');
+  const killed = join(root, 'kill-library');
+  const paths = await writePhotos(folder, 40, 900);
+  // Save after every batch and print progress, so the kill lands after some work was committed.
+  const child = spawn('npm', ['run', '-s', 'cli', '--', 'index', folder, '--library', killed], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, DIMSEARCH_CHECKPOINT_MS: '0', DIMSEARCH_PROGRESS: '1' },
+    detached: true, // its own process group: the kill reaches npm's child (the indexer) too
+  });
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  let sawProgress = false;
+  child.stderr.on('data', (chunk: Buffer) => {
+    const match = /indexing (\d+)\/40/.exec(chunk.toString());
+    if (!sawProgress && match && Number(match[1]) >= 34) {
+      sawProgress = true;
+      process.kill(-child.pid!, 'SIGKILL');
+    }
+  });
+  await closed;
+  assert.ok(sawProgress, 'the run was killed mid-way');
+
+  const { Library } = await import('../../../main/core/library/library');
+  const { loadEncoder } = await import('../../../main/ml/models');
+  const encoder = await loadEncoder('dim-both');
+  try {
+    const library = await Library.open(killed, { encoder });
+    const labels = library.store.labels(library.modelId);
+    assert.equal(labels.length, library.photoCount(), 'every photo in the store has a code');
+    for (const label of labels) assert.ok(library.index.vectorOf(label), `label ${label} is in the saved index`);
+    const rest = await library.indexFolder(folder);
+    assert.equal(rest.indexed + labels.length, 40);
+    assert.deepEqual(library.listPhotos(0, 100).photos.map((p) => p.path), paths);
+    await library.close();
+  } finally {
+    encoder.dispose();
+  }
+});

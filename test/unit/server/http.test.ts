@@ -6,13 +6,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Backend, EventName } from '../../../main/api/contract';
-import { createBackend } from '../../../main/core/backend';
+import type { Backend } from '../../../main/api/contract';
 import { startWebServer, tokenHeader, type WebServer } from '../../../main/server/http';
-import { encodePhoto, makePhotoFolder, photoPixels } from '../../e2e/make-photos';
+import { craftedIds, indexedLibrary, secret, type LibraryFixture } from './library-fixture';
 
 interface Reply {
   status: number;
@@ -20,11 +18,10 @@ interface Reply {
   body: string;
 }
 
+let fixture: LibraryFixture;
 let base: string;
 let backend: Backend;
 let server: WebServer;
-let photosDir: string;
-const secret = 'TOP-SECRET-CONTENT';
 
 /** A raw HTTP request: the path goes out exactly as given (no normalisation), any Host header. */
 function send(path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
@@ -57,41 +54,19 @@ function call(name: string, body: unknown, headers: Record<string, string> = {})
   });
 }
 
-function waitForEvent(name: EventName): Promise<unknown> {
-  return new Promise((resolve) => {
-    const stop = backend.subscribe((event, payload) => {
-      if (event === name) {
-        stop();
-        resolve(payload);
-      }
-    });
-  });
-}
-
 before(async () => {
-  base = await mkdtemp(join(tmpdir(), 'dimsearch-http-'));
-  photosDir = join(base, 'photos');
-  await makePhotoFolder(photosDir, 6);
-  // A link inside the folder to an image outside it: indexed, but its original is not ours to serve.
-  await mkdir(join(base, 'elsewhere'));
-  await writeFile(join(base, 'elsewhere', 'outside.png'), await encodePhoto(photoPixels(1, 2, 77), 'png'));
-  await symlink(join(base, 'elsewhere', 'outside.png'), join(photosDir, 'linked-out.png'));
-  await writeFile(join(base, 'secret.txt'), secret);
+  fixture = await indexedLibrary(6);
+  base = fixture.base;
+  backend = fixture.backend;
   const rendererDir = join(base, 'renderer');
   await mkdir(rendererDir);
   await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>dimsearch</title>');
-
-  backend = await createBackend({ libraryDir: join(base, 'library'), desktop: null });
-  const finished = waitForEvent('jobFinished');
-  await backend.handlers.addFolder({ path: photosDir });
-  await finished;
   server = await startWebServer({ backend, rendererDir });
 });
 
 after(async () => {
   await server?.close();
-  await backend?.close();
-  await rm(base, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 test('listens on 127.0.0.1 and prints a URL carrying the token', () => {
@@ -113,7 +88,7 @@ test('calls require the per-launch token', async () => {
 
   const ok = await call('libraryInfo', {});
   assert.equal(ok.status, 200);
-  assert.equal(JSON.parse(ok.body).photoCount, 7);
+  assert.equal(JSON.parse(ok.body).photoCount, fixture.photoCount);
   const viaQuery = await send(`/api/libraryInfo?token=${server.token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.equal(viaQuery.status, 200);
 });
@@ -173,7 +148,7 @@ test('the back end refusing a request is a 422 with its message', async () => {
 
 test('search results come back best first, the photo itself first', async () => {
   const list = JSON.parse((await call('listPhotos', { offset: 0, limit: 100 })).body) as { total: number; photos: { id: number }[] };
-  assert.equal(list.total, 7);
+  assert.equal(list.total, fixture.photoCount);
   const id = list.photos[2].id;
   const hits = JSON.parse((await call('searchByPhoto', { id, k: 5 })).body) as { id: number; score: number }[];
   assert.equal(hits.length, 5);
@@ -239,33 +214,7 @@ test('crafted /thumb and /photo requests never serve anything outside the librar
   assert.equal((await send(`/thumb/${linked.id}?token=${server.token}`)).status, 200);
   assert.equal((await send(`/photo/${linked.id}?token=${server.token}`)).status, 404);
 
-  const crafted = [
-    '..',
-    '../secret.txt',
-    '../../secret.txt',
-    '..%2fsecret.txt',
-    '..%2F..%2Fsecret.txt',
-    '%2e%2e%2fsecret.txt',
-    '%2e%2e/%2e%2e/secret.txt',
-    '..%5csecret.txt',
-    `${inside.id}/../../secret.txt`,
-    `${inside.id}%2f..%2f..%2fsecret.txt`,
-    encodeURIComponent(join(base, 'secret.txt')),
-    `/${join(base, 'secret.txt')}`,
-    `${join(base, 'secret.txt')}`.replace(/^\//, ''),
-    '%00',
-    `${inside.id}%00`,
-    `${inside.id}.webp`,
-    `-${inside.id}`,
-    `0${inside.id}`,
-    `${inside.id}e0`,
-    '0x1',
-    '9'.repeat(20),
-    '9'.repeat(5000),
-    '18446744073709551617',
-    '999999999',
-    'file:%2f%2f%2fetc%2fpasswd',
-  ];
+  const crafted = craftedIds(inside.id, fixture.secretPath);
   for (const kind of ['thumb', 'photo', 'secret']) {
     for (const id of crafted) {
       const reply = await send(`/${kind}/${id}?token=${server.token}`);

@@ -90,3 +90,17 @@ test('the fillers leak no tensors', async () => {
   tf.dispose([x, w]);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('BatchMatMul with transposes on wasm matches cpu', async () => {
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    const aShape = ta ? [2, 7, 5] : [2, 5, 7];
+    const bShape = tb ? [2, 3, 7] : [2, 7, 3];
+    const a = values(70, 11);
+    const b = values(42, 12);
+    const run = () => tf.matMul(tf.tensor3d(a, aShape as [number, number, number]), tf.tensor3d(b, bShape as [number, number, number]), ta, tb);
+    assertClose(await onBackend('wasm', run), await onBackend('cpu', run), `matMul transposeA=${ta} transposeB=${tb}`);
+    const fused = () =>
+      tf.fused.matMul({ a: tf.tensor2d(a.subarray(0, 35), ta ? [7, 5] : [5, 7]), b: tf.tensor2d(b.subarray(0, 21), tb ? [3, 7] : [7, 3]), transposeA: ta, transposeB: tb, bias: tf.ones([3]), activation: 'relu' });
+    assertClose(await onBackend('wasm', fused), await onBackend('cpu', fused), `fused matMul transposeA=${ta} transposeB=${tb}`);
+  }
+});

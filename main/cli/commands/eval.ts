@@ -1,0 +1,118 @@
+/**
+ * `eval`: score an encoder's codes for retrieval on a labelled folder-per-class split.
+ *
+ *   npm run -s cli -- eval <train-folder> <test-folder> --model <name|dir|pixels|random> [--limit N] --json
+ *   → {"model": m, "n": queries, "knn1": %, "knn20": %, "knn200": %, "precisionAt10": %, …}
+ *
+ * The train split is the memory bank, the test split the queries; codes are L2-normalised and
+ * compared by cosine; kNN votes are weighted by exp(sim / 0.07) (see main/ml/eval/knn.ts).
+ * Baselines: `pixels` (the model input at --size, default 32, centred per image) and `random`
+ * (the DIM encoder architecture, untrained, seeded by --seed; --size sets its input size).
+ */
+import { parseArgs } from 'node:util';
+import type { ImageEncoder } from '../../ml/image-encoder';
+import { evaluateEncoder, type EncodeProgress } from '../../ml/eval/harness';
+import { PixelsEncoder } from '../../ml/eval/pixels';
+import { endProgress, formatEta, printJson, progressLine, UsageError } from '../output';
+
+const usage = `usage: eval <train-folder> <test-folder> --model <name|dir|pixels|random> [--limit N] [--size N]
+            [--seed N] [--temperature T] [--concurrency N] [--json]`;
+
+export async function run(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      limit: { type: 'string' },
+      size: { type: 'string' },
+      seed: { type: 'string', default: '0' },
+      temperature: { type: 'string' },
+      concurrency: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  if (positionals.length !== 2) throw new UsageError(`expected a train folder and a test folder\n${usage}`);
+  if (!values.model) throw new UsageError(`--model is required\n${usage}`);
+  const [trainDir, testDir] = positionals;
+  const limit = values.limit === undefined ? undefined : integer('--limit', values.limit, 1);
+  const size = values.size === undefined ? undefined : integer('--size', values.size, 1);
+  const seed = integer('--seed', values.seed!, 0);
+  const temperature = values.temperature === undefined ? undefined : Number(values.temperature);
+  if (temperature !== undefined && !(temperature > 0)) throw new UsageError(`--temperature must be positive, got '${values.temperature}'`);
+  const concurrency = values.concurrency === undefined ? undefined : integer('--concurrency', values.concurrency, 1);
+
+  const encoder = await openEncoder(values.model, size, seed);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error('cancelled'));
+  process.once('SIGINT', onSignal);
+  let lastReport = 0;
+  const report = (p: EncodeProgress) => {
+    const now = performance.now();
+    if (p.done < p.total && now - lastReport < 500) return;
+    lastReport = now;
+    const unit = p.phase === 'knn' ? 'pairs' : 'images';
+    const rate = p.phase === 'knn' ? `${(p.ratePerSecond / 1e6).toFixed(1)}M` : p.ratePerSecond.toFixed(0);
+    progressLine(`eval ${encoder.name} ${p.phase}: ${p.done}/${p.total} ${unit}, ${rate}/s, ${formatEta(p.etaSeconds)} left`);
+  };
+  try {
+    const result = await evaluateEncoder(encoder, trainDir, testDir, {
+      limit,
+      temperature,
+      concurrency,
+      signal: controller.signal,
+      onProgress: report,
+    });
+    endProgress();
+    for (const f of result.failed) process.stderr.write(`eval: skipped ${f.path}: ${f.reason}\n`);
+    const { accuracy, precision } = result.knn;
+    const summary = {
+      model: values.model,
+      n: result.n,
+      knn1: accuracy[1],
+      knn20: accuracy[20],
+      knn200: accuracy[200],
+      precisionAt10: precision,
+      modelId: result.modelId,
+      bank: result.bank,
+      dim: result.dim,
+      classes: result.classes,
+      limit: limit ?? null,
+      temperature: result.knn.temperature,
+      skipped: result.failed.length,
+      backend: encoder.backend,
+      seconds: result.seconds,
+    };
+    if (values.json) printJson(summary);
+    else
+      process.stdout.write(
+        `${values.model}: kNN top-1 @1 ${pct(accuracy[1])}, @20 ${pct(accuracy[20])}, @200 ${pct(accuracy[200])}, ` +
+          `precision@10 ${pct(precision)} (${result.n} queries against ${result.bank}, ${result.classes} classes)\n`,
+      );
+  } finally {
+    process.off('SIGINT', onSignal);
+    encoder.dispose();
+  }
+}
+
+async function openEncoder(model: string, size: number | undefined, seed: number): Promise<ImageEncoder> {
+  if (model === 'pixels') return new PixelsEncoder(size ?? 32);
+  const { createRandomEncoder, loadEncoder } = await import('../../ml/models');
+  if (model === 'random') return createRandomEncoder({ inputSize: size, seed });
+  if (size !== undefined) throw new UsageError('--size applies only to --model pixels or random (a trained model has its own input size)');
+  return loadEncoder(model);
+}
+
+const pct = (value: number) => `${value.toFixed(2)} %`;
+
+function integer(flag: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, got '${text}'`);
+  return value;
+}

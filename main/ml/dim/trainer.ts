@@ -1,0 +1,514 @@
+/**
+ * Trains a DIM encoder on a folder of photos (Node side: file IO, sharp, checkpoints).
+ *
+ *   scan → decode once (main/core/imaging/decode.ts, the same pixels the indexer gives the model;
+ *   a bad file is skipped with its reason) → epochs of shuffled batches (optionally two augmented
+ *   views) → Adam on the DIM objective → a checkpoint each epoch → the model directory + card.json.
+ *
+ * Progress events carry every loss term, the MI estimates, images/s and time left. An AbortSignal
+ * stops the run between steps; the state at that moment is checkpointed, and `resume` continues
+ * the same run (same shuffles and noise, optimizer state, epoch counter, DV moving averages).
+ * The model, objective and estimators are plain tfjs-core (a renderer backend could run them);
+ * only this file does IO.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../backend';
+import { saveEncoder, writeDirAtomic, encodeNamedTensors } from '../models';
+import { decodeForModel } from '../../core/imaging/decode';
+import { scanFolder } from '../../core/imaging/scan';
+import { augmentBatch } from './augment';
+import { DimEncoder, encoderOptions, type EncoderOptions } from './encoder';
+import { isEstimatorName, type EstimatorName } from './estimators';
+import { DimObjective, objectiveOptions, type ObjectiveName, type ObjectiveOptions } from './objective';
+import { Rng, deriveSeed, permutation } from './random';
+
+export interface TrainOptions {
+  /** Folder of photos (searched recursively). */
+  folder: string;
+  /** Model directory to write. */
+  out: string;
+  /** Model name (default: the out folder's name). */
+  name?: string;
+  inputSize?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  objective?: ObjectiveName;
+  estimator?: EstimatorName;
+  /** Two augmented views per image (REFERENCE's augmented recipe). */
+  augment?: boolean;
+  alpha?: number;
+  beta?: number;
+  gamma?: number;
+  /** Architecture overrides (tests use tiny ones). */
+  zDim?: number;
+  blockWidths?: number[];
+  headWidths?: number[];
+  criticHidden?: number[];
+  /** Use at most this many photos (a seeded random subset). */
+  limit?: number;
+  seed?: number;
+  /** Where checkpoints go (default: `${out}.checkpoint`). */
+  checkpointDir?: string;
+  /** Continue the run saved in checkpointDir (epochs may be raised to train longer). */
+  resume?: boolean;
+  /** Keep the checkpoint after a finished run (default: removed). */
+  keepCheckpoint?: boolean;
+  /** Stop after this many steps in this call (tests; the run stays resumable). */
+  maxSteps?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: TrainProgress) => void;
+  /** Extra card.json fields (e.g. dataset description). */
+  card?: Record<string, unknown>;
+}
+
+export interface TrainProgress {
+  phase: 'scanning' | 'decoding' | 'training' | 'checkpoint' | 'saving';
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  /** Units done / total in this phase (images decoded, or steps trained over the whole run). */
+  done: number;
+  total: number;
+  /** Loss terms and MI estimates of the last step: loss, global, local, kl, miGlobal, miLocal. */
+  terms: Record<string, number>;
+  imagesPerSecond: number;
+  etaSeconds: number | null;
+  message?: string;
+}
+
+export interface Skip {
+  path: string;
+  reason: string;
+}
+
+export interface TrainResult {
+  status: 'done' | 'cancelled' | 'stopped';
+  /** The model directory (written only when status is 'done'). */
+  model: string | null;
+  modelId: string | null;
+  /** Epochs completed. */
+  epochs: number;
+  steps: number;
+  images: number;
+  imagesPerSecond: number;
+  backend: string;
+  seconds: number;
+  skipped: Skip[];
+  checkpoint: string | null;
+  /** Mean terms of each completed epoch. */
+  history: Record<string, number>[];
+}
+
+/** Everything that defines a run (stored in the checkpoint; a resume must agree on it). */
+interface RunConfig {
+  folder: string;
+  out: string;
+  name: string;
+  inputSize: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  augment: boolean;
+  seed: number;
+  limit: number | null;
+  encoder: EncoderOptions;
+  objective: ObjectiveOptions;
+}
+
+interface CheckpointState {
+  format: 'dimsearch-dim-checkpoint';
+  formatVersion: 1;
+  runId: string;
+  config: RunConfig;
+  files: string[];
+  skipped: Skip[];
+  /** Next position: epoch (0-based) and step within it. */
+  epoch: number;
+  step: number;
+  stepsDone: number;
+  imagesSeen: number;
+  elapsedSeconds: number;
+  history: Record<string, number>[];
+  dv: { global: number | null; local: number | null };
+  optimizerWeights: number;
+  weightsManifest: tf.io.WeightsManifestEntry[];
+  savedAt: string;
+}
+
+const CHECKPOINT_FORMAT = 'dimsearch-dim-checkpoint';
+/** Decoded pixels kept in memory as bytes (exact: the decoder's floats are byte/255 − 0.5). */
+const CACHE_LIMIT_BYTES = Number(process.env.DIMSEARCH_TRAIN_CACHE_MB ?? 2048) * 1024 * 1024;
+const DECODE_CONCURRENCY = 4;
+
+export function checkpointDirFor(options: Pick<TrainOptions, 'out' | 'checkpointDir'>): string {
+  return resolve(options.checkpointDir ?? `${resolve(options.out)}.checkpoint`);
+}
+
+function buildConfig(options: TrainOptions): RunConfig {
+  const inputSize = options.inputSize ?? 32;
+  const estimator = options.estimator ?? (options.augment ? 'infonce' : 'jsd');
+  if (!isEstimatorName(estimator)) throw new Error(`estimator must be jsd, infonce or dv, got '${String(estimator)}'`);
+  const config: RunConfig = {
+    folder: resolve(options.folder),
+    out: resolve(options.out),
+    name: options.name ?? basename(resolve(options.out)),
+    inputSize,
+    epochs: options.epochs ?? 1,
+    batchSize: options.batchSize ?? 64,
+    learningRate: options.learningRate ?? 1e-3,
+    augment: options.augment ?? false,
+    seed: options.seed ?? 0,
+    limit: options.limit ?? null,
+    encoder: encoderOptions(inputSize, { zDim: options.zDim, blockWidths: options.blockWidths, headWidths: options.headWidths }),
+    objective: objectiveOptions({
+      objective: options.objective,
+      estimator,
+      alpha: options.alpha,
+      beta: options.beta,
+      gamma: options.gamma,
+      views: options.augment ? 2 : 1,
+      criticHidden: options.criticHidden,
+    }),
+  };
+  if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new Error(`epochs must be a positive integer, got ${config.epochs}`);
+  if (!Number.isInteger(config.batchSize) || config.batchSize < 2) throw new Error(`batch size must be an integer ≥ 2, got ${config.batchSize}`);
+  if (!(config.learningRate > 0)) throw new Error(`learning rate must be positive, got ${config.learningRate}`);
+  return config;
+}
+
+interface Dataset {
+  files: string[];
+  pixels: Uint8Array[];
+  skipped: Skip[];
+}
+
+async function loadDataset(
+  config: RunConfig,
+  fixedFiles: string[] | null,
+  signal: AbortSignal | undefined,
+  report: (p: Partial<TrainProgress>) => void,
+): Promise<Dataset> {
+  const skipped: Skip[] = [];
+  let files: string[];
+  if (fixedFiles) {
+    files = fixedFiles;
+  } else {
+    report({ phase: 'scanning', message: `scanning ${config.folder}` });
+    const scan = await scanFolder(config.folder, { signal });
+    skipped.push(...scan.skipped);
+    files = scan.files.map((f) => f.path);
+    const perImage = config.inputSize * config.inputSize * 3;
+    const cap = Math.floor(CACHE_LIMIT_BYTES / perImage);
+    const limit = Math.min(config.limit ?? Infinity, cap);
+    if (files.length > limit) {
+      const order = permutation(files.length, new Rng(deriveSeed(config.seed, 0x5ca1ab1e)));
+      files = Array.from(order.subarray(0, limit), (i) => files[i]).sort();
+      if (limit === cap && (config.limit ?? Infinity) > cap)
+        report({ phase: 'scanning', message: `using a random ${cap} of the photos (memory cap DIMSEARCH_TRAIN_CACHE_MB)` });
+    }
+  }
+  const pixels: (Uint8Array | null)[] = new Array(files.length).fill(null);
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < files.length) {
+      if (signal?.aborted) return;
+      const i = next++;
+      try {
+        const { pixels: floats } = await decodeForModel(files[i], config.inputSize);
+        const bytes = new Uint8Array(floats.length);
+        for (let k = 0; k < floats.length; k++) bytes[k] = Math.round((floats[k] + 0.5) * 255);
+        pixels[i] = bytes;
+      } catch (error) {
+        skipped.push({ path: files[i], reason: error instanceof Error ? error.message : String(error) });
+      }
+      done++;
+      if (done % 256 === 0 || done === files.length) {
+        const rate = done / ((performance.now() - started) / 1000);
+        report({ phase: 'decoding', done, total: files.length, imagesPerSecond: rate, etaSeconds: (files.length - done) / rate });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: DECODE_CONCURRENCY }, worker));
+  if (signal?.aborted) throw new DOMException('training cancelled', 'AbortError');
+  const good: string[] = [];
+  const goodPixels: Uint8Array[] = [];
+  files.forEach((f, i) => {
+    if (pixels[i]) {
+      good.push(f);
+      goodPixels.push(pixels[i]!);
+    }
+  });
+  return { files: good, pixels: goodPixels, skipped };
+}
+
+function toFloats(bytes: Uint8Array, out: Float32Array, offset: number): void {
+  for (let k = 0; k < bytes.length; k++) out[offset + k] = bytes[k] / 255 - 0.5;
+}
+
+function namedVariables(objective: DimObjective): Map<string, tf.Variable> {
+  return new Map([...objective.encoder.variables, ...objective.criticVariables()]);
+}
+
+async function writeCheckpoint(dir: string, state: Omit<CheckpointState, 'weightsManifest' | 'optimizerWeights' | 'savedAt'>, objective: DimObjective, optimizer: tf.AdamOptimizer): Promise<void> {
+  const tensors: tf.NamedTensorMap = Object.fromEntries(namedVariables(objective));
+  const optimizerWeights = await optimizer.getWeights();
+  optimizerWeights.forEach((w, i) => (tensors[`optimizer/${i}`] = w.tensor));
+  const { data, specs } = await encodeNamedTensors(tensors);
+  optimizerWeights[0]?.tensor.dispose(); // the iteration count: a fresh scalar, not an optimizer variable
+  const full: CheckpointState = { ...state, optimizerWeights: optimizerWeights.length, weightsManifest: specs, savedAt: new Date().toISOString() };
+  await writeDirAtomic(dir, { 'state.json': JSON.stringify(full), 'weights.bin': data });
+}
+
+async function readCheckpoint(dir: string): Promise<{ state: CheckpointState; tensors: tf.NamedTensorMap }> {
+  const statePath = join(dir, 'state.json');
+  if (!existsSync(statePath)) throw new Error(`no checkpoint to resume at ${dir}`);
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as CheckpointState;
+  if (state.format !== CHECKPOINT_FORMAT) throw new Error(`${statePath} is not a dimsearch training checkpoint`);
+  const bytes = await readFile(join(dir, 'weights.bin'));
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return { state, tensors: tf.io.decodeWeights(buffer, state.weightsManifest) };
+}
+
+function sameRun(a: RunConfig, b: RunConfig): string | null {
+  const keys: (keyof RunConfig)[] = ['folder', 'inputSize', 'batchSize', 'learningRate', 'augment', 'seed', 'encoder', 'objective'];
+  for (const k of keys) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return k;
+  return null;
+}
+
+function describePreprocessing(inputSize: number): string {
+  return (
+    `decodeForModel (main/core/imaging/decode.ts, sharp): EXIF auto-orient, shrink-on-load to a working copy ` +
+    `(long side ≥ max(256, 4·inputSize)), resize fit 'cover' (centre crop, lanczos3) to ${inputSize}×${inputSize}, ` +
+    `alpha flattened on white, sRGB, RGB/255 − 0.5 (range [-0.5, 0.5]), NHWC`
+  );
+}
+
+/** Train (or resume) a run. Resolves when it finishes, is cancelled, or hits maxSteps. */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const backend = await initBackend();
+  const started = performance.now();
+  const checkpointDir = checkpointDirFor(options);
+  const report = (p: Partial<TrainProgress>) =>
+    options.onProgress?.({ phase: 'training', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0, done: 0, total: 0, terms: {}, imagesPerSecond: 0, etaSeconds: null, ...p });
+
+  let config = buildConfig(options);
+  let resumed: { state: CheckpointState; tensors: tf.NamedTensorMap } | null = null;
+  if (options.resume) {
+    resumed = await readCheckpoint(checkpointDir);
+    const differs = sameRun(resumed.state.config, config);
+    // A resume takes the run's own settings; only the epoch count may change (to train longer).
+    if (differs && options.folder && resolve(options.folder) !== resumed.state.config.folder)
+      throw new Error(`checkpoint at ${checkpointDir} belongs to a run on ${resumed.state.config.folder}, not ${resolve(options.folder)}`);
+    config = { ...resumed.state.config, epochs: options.epochs ?? resumed.state.config.epochs, out: resolve(options.out), name: options.name ?? resumed.state.config.name };
+  }
+
+  const dataset = await loadDataset(config, resumed ? resumed.state.files : null, options.signal, report);
+  const skipped = [...(resumed?.state.skipped ?? []), ...dataset.skipped];
+  const n = dataset.files.length;
+  if (n < 2) {
+    tf.dispose(Object.values(resumed?.tensors ?? {}));
+    throw new Error(`need at least 2 readable photos to train, found ${n} in ${config.folder}${skipped.length ? ` (${skipped.length} skipped)` : ''}`);
+  }
+  const batchSize = Math.min(config.batchSize, n);
+  const stepsPerEpoch = Math.floor(n / batchSize);
+  const size = config.inputSize;
+  const per = size * size * 3;
+
+  const encoder = resumed ? new DimEncoder(config.encoder, { weights: resumed.tensors }) : new DimEncoder(config.encoder, { seed: deriveSeed(config.seed, 1) });
+  const objective = new DimObjective(encoder, config.objective, resumed ? { weights: resumed.tensors } : { seed: deriveSeed(config.seed, 2) % 100000 });
+  const optimizer = tf.train.adam(config.learningRate);
+  const variables = objective.trainableVariables();
+  let epoch = 0;
+  let step = 0;
+  let stepsDone = 0;
+  let imagesSeen = 0;
+  let elapsedBefore = 0;
+  let history: Record<string, number>[] = [];
+  const runId = resumed?.state.runId ?? randomBytes(8).toString('hex');
+  if (resumed) {
+    const s = resumed.state;
+    ({ epoch, step, stepsDone, imagesSeen, history } = s);
+    elapsedBefore = s.elapsedSeconds;
+    const weights = Array.from({ length: s.optimizerWeights }, (_, i) => ({ name: `optimizer/${i}`, tensor: resumed!.tensors[`optimizer/${i}`] }));
+    if (weights.length > 0) await optimizer.setWeights(weights);
+    const dv = objective.dvStates();
+    if (s.dv.global != null) dv.global.logEma = tf.variable(tf.scalar(s.dv.global), false);
+    if (s.dv.local != null) dv.local.logEma = tf.variable(tf.scalar(s.dv.local), false);
+    // Optimizer slots were copied into its own variables; the loaded tensors can go.
+    tf.dispose(Object.values(resumed.tensors));
+  }
+
+  const checkpointState = async () => {
+    const dv = objective.dvStates();
+    return {
+      format: CHECKPOINT_FORMAT as typeof CHECKPOINT_FORMAT,
+      formatVersion: 1 as const,
+      runId,
+      config,
+      files: dataset.files,
+      skipped,
+      epoch,
+      step,
+      stepsDone,
+      imagesSeen,
+      elapsedSeconds: elapsedBefore + (performance.now() - started) / 1000,
+      history,
+      dv: { global: dv.global.logEma ? (await dv.global.logEma.data())[0] : null, local: dv.local.logEma ? (await dv.local.logEma.data())[0] : null },
+    };
+  };
+  const saveCheckpoint = async (message: string) => {
+    report({ phase: 'checkpoint', epoch, epochs: config.epochs, step, stepsPerEpoch, message });
+    await writeCheckpoint(checkpointDir, await checkpointState(), objective, optimizer);
+  };
+
+  const totalSteps = config.epochs * stepsPerEpoch;
+  const runStartSteps = stepsDone;
+  const trainStart = performance.now();
+  let lastTerms: Record<string, number> = {};
+  let epochSums: Record<string, number> = {};
+  let epochCount = 0;
+  let stepsThisCall = 0;
+  let status: TrainResult['status'] = 'done';
+  const batch = new Float32Array(batchSize * per);
+
+  try {
+    while (epoch < config.epochs) {
+      const order = permutation(n, new Rng(deriveSeed(config.seed, 100, epoch)));
+      for (; step < stepsPerEpoch; step++) {
+        if (options.signal?.aborted) {
+          status = 'cancelled';
+          break;
+        }
+        if (options.maxSteps != null && stepsThisCall >= options.maxSteps) {
+          status = 'stopped';
+          break;
+        }
+        for (let b = 0; b < batchSize; b++) toFloats(dataset.pixels[order[step * batchSize + b]], batch, b * per);
+        const stepSeed = deriveSeed(config.seed, 200, epoch, step);
+        let views: [Float32Array, Float32Array | null] = [batch, null];
+        if (config.augment) {
+          const rng = new Rng(stepSeed);
+          views = [augmentBatch(batch, batchSize, size, rng), augmentBatch(batch, batchSize, size, rng)];
+        }
+        let captured: Record<string, tf.Scalar> = {};
+        tf.tidy(() => {
+          const x = tf.tensor4d(views[0], [batchSize, size, size, 3]);
+          const x2 = views[1] ? tf.tensor4d(views[1], [batchSize, size, size, 3]) : null;
+          optimizer.minimize(
+            () => {
+              const { loss, terms } = objective.lossTerms(x, x2, stepSeed % 2 ** 31);
+              captured = Object.fromEntries(Object.entries({ loss, ...terms }).map(([k, v]) => [k, tf.keep(tf.clone(v))]));
+              return loss;
+            },
+            false,
+            variables,
+          );
+        });
+        encoder.invalidateFolded();
+        const values = await Promise.all(Object.entries(captured).map(async ([k, v]) => [k, (await v.data())[0]] as const));
+        tf.dispose(Object.values(captured));
+        lastTerms = Object.fromEntries(values);
+        if (!Number.isFinite(lastTerms.loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${lastTerms.loss})`);
+        for (const [k, v] of values) epochSums[k] = (epochSums[k] ?? 0) + v;
+        epochCount++;
+        stepsDone++;
+        stepsThisCall++;
+        imagesSeen += batchSize;
+        const seconds = (performance.now() - trainStart) / 1000;
+        const rate = ((stepsDone - runStartSteps) * batchSize) / seconds;
+        report({
+          phase: 'training',
+          epoch: epoch + 1,
+          epochs: config.epochs,
+          step: step + 1,
+          stepsPerEpoch,
+          done: stepsDone,
+          total: totalSteps,
+          terms: lastTerms,
+          imagesPerSecond: rate,
+          etaSeconds: ((totalSteps - stepsDone) * batchSize) / rate,
+        });
+        // Let timers and messages (a cancel, a progress post) through between steps.
+        await new Promise((r) => setImmediate(r));
+      }
+      if (status !== 'done') break;
+      history.push(Object.fromEntries(Object.entries(epochSums).map(([k, v]) => [k, v / Math.max(epochCount, 1)])));
+      epochSums = {};
+      epochCount = 0;
+      epoch++;
+      step = 0;
+      await saveCheckpoint(`epoch ${epoch} of ${config.epochs} done`);
+    }
+    if (status !== 'done') await saveCheckpoint(status === 'cancelled' ? 'cancelled: state saved, resumable' : 'paused: state saved, resumable');
+
+    const seconds = elapsedBefore + (performance.now() - started) / 1000;
+    const trainSeconds = (performance.now() - trainStart) / 1000;
+    const imagesPerSecond = stepsThisCall > 0 ? (stepsThisCall * batchSize) / trainSeconds : 0;
+    let model: string | null = null;
+    let modelId: string | null = null;
+    if (status === 'done') {
+      report({ phase: 'saving', epoch, epochs: config.epochs, message: `saving ${config.out}` });
+      const o = config.objective;
+      const card = {
+        description: `Deep InfoMax encoder trained on ${n} photos from ${config.folder}.`,
+        trained: true,
+        data: { folder: config.folder, images: n, skipped: skipped.length },
+        recipe: config.augment ? 'two augmented views (REFERENCE augmented recipe)' : 'REFERENCE DIM-32/64 (one view)',
+        objective: o.objective,
+        estimator: o.estimator,
+        critic: o.critic,
+        weights: { alpha: o.alpha, beta: o.beta, gamma: o.gamma },
+        temperature: o.critic === 'dot' ? o.temperature : undefined,
+        augment: config.augment,
+        epochs: epoch,
+        batchSize,
+        learningRate: config.learningRate,
+        optimizer: 'Adam',
+        inputSize: size,
+        zDim: config.encoder.zDim,
+        architecture: config.encoder,
+        preprocessing: describePreprocessing(size),
+        code: 'z_mean, compare by cosine similarity',
+        backend,
+        trainingSeconds: Math.round(seconds),
+        imagesPerSecond: Math.round(imagesPerSecond * 10) / 10,
+        finalTerms: history[history.length - 1] ?? lastTerms,
+        history,
+        seed: config.seed,
+        runId,
+        trainedAt: new Date().toISOString(),
+        ...options.card,
+      };
+      const saved = await saveEncoder(config.out, encoder, card, config.name);
+      model = saved.dir;
+      modelId = saved.id;
+      if (!options.keepCheckpoint) await rm(checkpointDir, { recursive: true, force: true });
+    }
+    return {
+      status,
+      model,
+      modelId,
+      epochs: epoch,
+      steps: stepsDone,
+      images: n,
+      imagesPerSecond,
+      backend,
+      seconds,
+      skipped,
+      checkpoint: existsSync(checkpointDir) ? checkpointDir : null,
+      history,
+    };
+  } finally {
+    objective.dispose();
+    encoder.dispose();
+    optimizer.dispose();
+  }
+}
