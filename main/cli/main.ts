@@ -36,9 +36,19 @@ async function main(): Promise<void> {
   await command.run(args);
 }
 
-main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`dimsearch: ${message}\n`);
-  if (process.env.DIMSEARCH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  process.exitCode = 1;
-});
+/** Exit once stdout has drained: wasm's pthread workers would otherwise keep a finished command alive. */
+function exitWhenFlushed(): void {
+  process.stdout.write('', () => process.exit(process.exitCode ?? 0));
+}
+
+main()
+  .catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`dimsearch: ${message}\n`);
+    if (process.env.DIMSEARCH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = 1;
+  })
+  .then(() => {
+    // Long-running commands (serve) resolve only when they are done serving.
+    exitWhenFlushed();
+  });

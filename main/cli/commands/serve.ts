@@ -123,5 +123,8 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     await server.close();
     await backend.close();
+    // Everything is closed; should a library still hold a handle (e.g. a worker thread), do not
+    // leave the user's Ctrl-C hanging. The timer is unref'd: it fires only if the process lingers.
+    setTimeout(() => process.exit(), 3000).unref();
   }
 }
