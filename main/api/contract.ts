@@ -71,18 +71,132 @@ export const JobFinished = z.object({
   indexed: z.number().int().optional(),
   skipped: z.array(Skipped).optional(),
   seconds: z.number(),
+  /** A training job that finished: the id of the model it saved (listed by listModels). */
+  modelId: z.string().optional(),
 });
 export type JobFinished = z.infer<typeof JobFinished>;
 
 export const TrainStep = z.object({
   jobId: z.string(),
+  /** 1-based epoch and step within it; globalStep counts steps over the whole run (1-based). */
   epoch: z.number().int(),
   step: z.number().int(),
+  globalStep: z.number().int(),
+  epochs: z.number().int(),
+  stepsPerEpoch: z.number().int(),
   /** Each loss term and MI lower bound by name, e.g. {loss, global, local, kl, miGlobal, miLocal}. */
   terms: z.record(z.string(), z.number()),
   imagesPerSecond: z.number(),
 });
 export type TrainStep = z.infer<typeof TrainStep>;
+
+// ---------- training, comparison, feature maps ----------
+
+export const TrainingObjective = z.enum(['both', 'global', 'local']);
+export const TrainingEstimator = z.enum(['jsd', 'infonce', 'dv']);
+
+export const TrainingRequest = z.object({
+  /** Folder of photos to learn from; default: every folder of the library. */
+  folder: z.string().min(1).max(4096).optional(),
+  objective: TrainingObjective,
+  estimator: TrainingEstimator,
+  epochs: z.number().int().min(1).max(1000),
+  size: z.union([z.literal(32), z.literal(64)]).optional(),
+  batchSize: z.number().int().min(2).max(1024).optional(),
+  /** Use at most this many photos (a random subset). */
+  limit: z.number().int().min(2).optional(),
+  /** Model name (letters, digits, . _ -); default from objective, estimator and time. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a model name is 1–64 letters, digits, dots, dashes or underscores')
+    .optional(),
+});
+export type TrainingRequest = z.infer<typeof TrainingRequest>;
+
+/** One point of a training curve: every term of one step (or the mean over one epoch). */
+export const CurvePoint = z.object({
+  epoch: z.number().int(),
+  step: z.number().int(),
+  globalStep: z.number().int(),
+  terms: z.record(z.string(), z.number()),
+  imagesPerSecond: z.number(),
+});
+export type CurvePoint = z.infer<typeof CurvePoint>;
+
+export const TrainingCurves = z.object({
+  /** Per step, in order (long runs are thinned to a few thousand points, first and last kept). */
+  steps: z.array(CurvePoint),
+  /** Mean terms of each completed epoch. */
+  epochs: z.array(z.record(z.string(), z.number())),
+});
+export type TrainingCurves = z.infer<typeof TrainingCurves>;
+
+export const ActiveTraining = z.object({
+  jobId: z.string(),
+  name: z.string(),
+  request: TrainingRequest,
+  progress: JobProgress.nullable(),
+  /** Steps so far (thinned like saved curves), so a reopened page can draw the curves. */
+  steps: z.array(CurvePoint),
+});
+export type ActiveTraining = z.infer<typeof ActiveTraining>;
+
+export const CompareColumn = z.object({
+  modelId: z.string(),
+  name: z.string(),
+  /** The query photo's k nearest under this model (the query itself left out), best first. */
+  hits: z.array(SearchHit),
+  /** Library photos with a code under this model / all library photos. */
+  coded: z.number().int(),
+  total: z.number().int(),
+  /** Set while codes are missing: the job indexing the library with this model. */
+  indexingJobId: z.string().nullable(),
+  /** Why there are no hits (e.g. the query photo has no code under this model yet). */
+  note: z.string().nullable(),
+});
+export type CompareColumn = z.infer<typeof CompareColumn>;
+
+export const CompareOverlap = z.object({
+  a: z.string(),
+  b: z.string(),
+  /** Photos in both lists. */
+  shared: z.number().int(),
+  /** shared / |A ∪ B|. */
+  jaccard: z.number(),
+});
+export type CompareOverlap = z.infer<typeof CompareOverlap>;
+
+export const ChannelMap = z.object({
+  channel: z.number().int(),
+  /** Mean and variance of the channel over the map's positions. */
+  mean: z.number(),
+  variance: z.number(),
+  /** Histogram MI (nats) between the photo's grey levels and this channel (upsampled). */
+  mi: z.number(),
+  /** The channel's values, row-major height × width. */
+  values: z.array(z.number()),
+});
+export type ChannelMap = z.infer<typeof ChannelMap>;
+
+export const FeatureMaps = z.object({
+  modelId: z.string(),
+  modelName: z.string(),
+  /** Side of the model's input, and of the local map C (height × width × channels). */
+  inputSize: z.number().int(),
+  height: z.number().int(),
+  width: z.number().int(),
+  channels: z.number().int(),
+  /** The strongest channels by mean activation, strongest first. */
+  strongest: z.array(ChannelMap),
+  /** The first three principal components of C's channel vectors as RGB bytes (height × width × 3). */
+  pca: z.object({ rgb: z.array(z.number().int()), explained: z.array(z.number()) }),
+  /** Every channel's histogram MI with the grey levels, highest first. */
+  mi: z.array(z.object({ channel: z.number().int(), mi: z.number() })),
+  /** Histogram bins per variable, and the grey levels' own entropy (the MI's upper bound) in nats. */
+  bins: z.number().int(),
+  greyEntropy: z.number(),
+});
+export type FeatureMaps = z.infer<typeof FeatureMaps>;
 
 // ---------- calls ----------
 
@@ -121,6 +235,24 @@ export const calls = {
   /** Desktop only: reveal a library photo in the file manager. Web mode answers false. */
   showInFolder: call(z.object({ id }), z.boolean()),
   listModels: call(z.object({}), z.array(ModelInfo)),
+  /** Train a DIM encoder off the main thread; trainStep events stream its curves. One at a time. */
+  startTraining: call(TrainingRequest, z.object({ jobId: z.string(), name: z.string() })),
+  /** The training under way (for a page opened mid-run), or null. */
+  activeTraining: call(z.object({}), ActiveTraining.nullable()),
+  /** Saved curves of a model (trained in the app, or by the CLI when it saved them); null when none. */
+  trainingCurves: call(z.object({ model: z.string().max(200) }), TrainingCurves.nullable()),
+  /** Re-index the library with another model (by id); searches switch to it when the run completes. */
+  useModel: call(z.object({ model: z.string().max(200) }), z.object({ jobId: z.string() })),
+  /**
+   * A library photo's k nearest under each model (by id). A model whose codes are incomplete
+   * gets an indexing job (once) and answers with what it has; call again when that job ends.
+   */
+  compareSearch: call(
+    z.object({ id, k, models: z.array(z.string().max(200)).min(1).max(6) }),
+    z.object({ columns: z.array(CompareColumn), overlap: z.array(CompareOverlap) }),
+  ),
+  /** The local feature map C of a library photo under a model (default: the library's). */
+  featureMaps: call(z.object({ id, model: z.string().max(200).optional(), top: z.number().int().min(1).max(64).optional() }), FeatureMaps),
 } as const;
 
 export type Calls = typeof calls;

@@ -81,6 +81,16 @@ await Promise.all([
     target: 'node22',
     plugins: [externalPackages],
   }),
+  // The training worker (main/core/training/train-in-worker.ts loads it from beside main.js).
+  build({
+    ...common,
+    entryPoints: ['main/core/training/train-worker.ts'],
+    outfile: `${outdir}/train-worker.js`,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    plugins: [externalPackages],
+  }),
   build({
     ...common,
     entryPoints: ['main/app/preload.ts'],

@@ -2,7 +2,7 @@
  * The desktop shell: one window, locked down, around the same back end the CLI and web mode use.
  *
  * Security model (see SECURITY.md): the renderer runs with contextIsolation, sandbox, no Node and
- * webSecurity on; it loads only from dimsearch://app with a strict CSP; navigation, new windows,
+ * webSecurity on (window-config.ts); it loads only from dimsearch://app with a strict CSP; navigation, new windows,
  * webviews and permission prompts are refused; IPC handlers vet their sender and validate input
  * (ipc.ts); library images come through dimsearch://thumb|photo, confined to the library (protocol.ts).
  * Only this folder imports electron; native dialogs reach the core through createBackend's `desktop`.
@@ -17,6 +17,7 @@ import type { Backend } from '../api/contract';
 import { registerIpc } from './ipc';
 import { appEntryUrl, isAppUrl } from './app-protocol';
 import { handleAppProtocol, registerSchemePrivileges } from './protocol';
+import { denyNewWindow, mainWindowOptions } from './window-config';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The app's root: the repository in development, app.asar when packaged. */
@@ -49,7 +50,7 @@ function lockDownContents(): void {
     contents.on('will-redirect', (event, url) => {
       if (!isAppUrl(url)) event.preventDefault();
     });
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.setWindowOpenHandler(() => denyNewWindow);
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
@@ -57,26 +58,7 @@ function lockDownContents(): void {
 }
 
 function createWindow(): BrowserWindow {
-  const window = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    minWidth: 720,
-    minHeight: 480,
-    show: false,
-    backgroundColor: '#111214',
-    title: 'dimsearch',
-    webPreferences: {
-      preload: join(here, 'preload.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      spellcheck: false,
-    },
-  });
+  const window = new BrowserWindow(mainWindowOptions(join(here, 'preload.cjs')));
   window.removeMenu();
   window.once('ready-to-show', () => window.show());
   void window.loadURL(appEntryUrl);

@@ -7,11 +7,16 @@
  * implementation injected, so Electron stays in main/app/; without one they answer null/false.
  */
 import { existsSync } from 'node:fs';
-import type { Backend, CallOutput, EventName, EventPayload, Handlers, ModelInfo } from '../api/contract';
+import type { Backend, CallOutput, EventName, EventPayload, Handlers, ModelInfo, Skipped } from '../api/contract';
 import type { ImageEncoder } from '../ml/image-encoder';
+import { FeatureMapper } from '../ml/feature-maps';
+import { decodeForModel } from './imaging/decode';
 import { Job, type JobContext, type JobKind } from './jobs/job';
-import type { IndexRunResult } from './jobs/indexer';
-import { Library, LibraryError } from './library/library';
+import { Library, LibraryError, type ModelSpace } from './library/library';
+import { compareModels } from './library/compare';
+import { availableModels, findModel } from './library/model-catalog';
+import { readCurves } from './training/curves';
+import { TrainingManager } from './training/training-manager';
 
 export interface DesktopShell {
   /** A native folder picker; null when the user cancels. */
@@ -32,6 +37,13 @@ export interface BackendOptions {
 
 type Listener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
+/** What a finished job reports besides its status (index runs: counts and skips; training: its model). */
+interface JobResult {
+  indexed?: number;
+  skipped?: Skipped[];
+  modelId?: string;
+}
+
 const KEEP_FINISHED_JOBS = 50;
 
 export async function createBackend(options: BackendOptions): Promise<Backend & { library: Library }> {
@@ -43,7 +55,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
   });
   const desktop = options.desktop || null;
   const listeners = new Set<Listener>();
-  const jobs = new Map<string, Job<IndexRunResult>>();
+  const jobs = new Map<string, Job<JobResult>>();
+  /** Index jobs started for a model's codes (compare, useModel), by model id, while they run. */
+  const modelJobs = new Map<string, string>();
+  /** Photo count when a model's last index run ended: no new run for it until the library changes. */
+  const modelIndexedAt = new Map<string, number>();
+  const featureMapper = new FeatureMapper();
   let lastPhotoCount = library.photoCount();
   let closing = false;
 
@@ -64,9 +81,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
     }
   };
 
-  const startJob = (kind: JobKind, work: (signal: AbortSignal, report: JobContext['report']) => Promise<IndexRunResult>) => {
+  const startJob = (kind: JobKind, work: (signal: AbortSignal, report: JobContext['report']) => Promise<JobResult>) => {
     if (closing) throw new LibraryError('the library is closing');
-    const job = new Job<IndexRunResult>(kind, (context) => work(context.signal, context.report));
+    const job = new Job<JobResult>(kind, (context) => work(context.signal, context.report));
     jobs.set(job.id, job);
     job.onProgress((progress) => {
       emit('jobProgress', { jobId: job.id, kind, ...progress });
@@ -80,7 +97,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
         kind,
         status: end.status,
         ...(end.error ? { error: end.error } : {}),
-        ...(r ? { indexed: r.indexed, skipped: r.skipped } : {}),
+        ...(r?.indexed !== undefined ? { indexed: r.indexed } : {}),
+        ...(r?.skipped ? { skipped: r.skipped } : {}),
+        ...(r?.modelId ? { modelId: r.modelId } : {}),
         seconds: end.seconds,
       });
       announcePhotoCount(true);
@@ -99,6 +118,23 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
     dim: library.encoder.dim,
     card: library.encoder.card,
   });
+
+  const training = new TrainingManager(() => library, emit);
+
+  /** Index the library with a model's space as a job (once at a time per model); `then` runs the indexing. */
+  const startModelJob = (space: ModelSpace, model: ModelInfo, run: (signal: AbortSignal, report: JobContext['report']) => Promise<JobResult>) => {
+    const running = modelJobs.get(space.modelId);
+    if (running && jobs.get(running)?.status === 'running') return running;
+    const job = startJob('index', (signal, report) =>
+      run(signal, (phase, done, total, message) => report(phase, done, total, message ?? `${model.name} codes`)),
+    );
+    modelJobs.set(space.modelId, job.id);
+    void job.finished.then((end) => {
+      if (modelJobs.get(space.modelId) === job.id) modelJobs.delete(space.modelId);
+      if (end.status === 'done') modelIndexedAt.set(space.modelId, library.photoCount());
+    });
+    return job.id;
+  };
 
   const handlers: Handlers = {
     async libraryInfo() {
@@ -150,10 +186,47 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
       return true;
     },
     async listModels(): Promise<CallOutput<'listModels'>> {
-      const { listModels } = await import('../ml/models');
-      const models: ModelInfo[] = await listModels().catch(() => []);
       const current = modelInfo();
+      const models = await availableModels(library.dir);
       return models.some((m) => m.id === current.id) ? models : [current, ...models];
+    },
+    async startTraining(request) {
+      return training.start(request, (work) => startJob('train', (signal) => work(signal)));
+    },
+    async activeTraining() {
+      return training.current();
+    },
+    async trainingCurves({ model }) {
+      const info = await findModel(library.dir, model, modelInfo());
+      return readCurves(info.dir, info.card);
+    },
+    async useModel({ model }) {
+      const info = await findModel(library.dir, model, modelInfo());
+      const space = info.id === library.modelId ? library.primarySpace : await library.openModel(info.dir);
+      const jobId = startModelJob(space, info, (signal, report) => library.switchModel(space, { signal, report }));
+      return { jobId };
+    },
+    async compareSearch({ id, k, models }) {
+      const current = modelInfo();
+      const infos = await Promise.all(models.map((m) => findModel(library.dir, m, current)));
+      return compareModels(library, { id, k, models: infos }, (space, model) => {
+        const running = modelJobs.get(space.modelId);
+        if (running) return running;
+        // A model whose last run could not code every photo (e.g. a folder on an unplugged disk) is not retried until the library changes.
+        if (modelIndexedAt.get(space.modelId) === library.photoCount()) return null;
+        return startModelJob(space, model, (signal, report) => library.indexAll({ signal, report }, space));
+      });
+    },
+    async featureMaps({ id, model, top }) {
+      const info = model ? await findModel(library.dir, model, modelInfo()) : modelInfo();
+      if (!info.dir) throw new LibraryError(`model ${info.id} has no directory to load its encoder from`);
+      const path = library.photoFilePath(id);
+      if (!path) throw new LibraryError(library.photo(id) ? `the file of photo ${id} is no longer on disk` : `no photo with id ${id}`);
+      const { pixels } = await decodeForModel(path, info.inputSize, { maxPixels: library.maxPixels }).catch((error: Error) => {
+        throw new LibraryError(`cannot read photo ${id}: ${error.message}`);
+      });
+      const maps = await featureMapper.describe(info.dir, pixels, top ? { top } : {});
+      return { modelId: info.id, modelName: info.name, ...maps };
     },
   };
 
@@ -175,6 +248,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
       const running = [...jobs.values()].filter((job) => job.status === 'running');
       for (const job of running) job.cancel();
       await Promise.all(running.map((job) => job.finished));
+      featureMapper.dispose();
       await library.close();
       listeners.clear();
     },

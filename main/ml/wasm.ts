@@ -54,6 +54,12 @@ function installWorkerShim(): () => void {
         this.on('message', (m: { cmd?: string }) => process.stderr.write(`wasm worker says: ${m?.cmd}\n`));
       }
     }
+    // Emscripten re-refs a worker each time a pthread starts, and XNNPACK's pool threads never
+    // return, so a finished process would never exit. Work on them is synchronous (the main thread
+    // waits on atomics), so only start-up needs the event loop held: startWasm keeps a timer then.
+    override ref(): this {
+      return this;
+    }
     override postMessage(message: unknown, transfer?: readonly never[]): void {
       const m = message as { cmd?: string; urlOrBlob?: unknown } | null;
       if (m && m.cmd === 'load' && typeof m.urlOrBlob !== 'string') message = { ...m, urlOrBlob: threadedScript };
@@ -86,7 +92,8 @@ export async function startWasm(): Promise<boolean> {
       try {
         tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
         wasm.setThreadsCount(wanted);
-        const ok = await tf.setBackend('wasm');
+        const keepAlive = setInterval(() => undefined, 1000);
+        const ok = await tf.setBackend('wasm').finally(() => clearInterval(keepAlive));
         if (process.env.DIMSEARCH_DEBUG) process.stderr.write(`wasm threaded start: ${ok}, threads ${wasm.getThreadsCount()}\n`);
         if (ok) {
           threads = wasm.getThreadsCount();

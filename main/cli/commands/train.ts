@@ -4,6 +4,7 @@
  *   --size 32|64  --epochs N  --batch 64  --lr 0.001
  *   --objective both|global|local  --estimator jsd|infonce|dv  --augment (two views)
  *   --limit N (photos)  --seed N  --name NAME  --checkpoint DIR  --resume  --keep-checkpoint
+ *   --save-on-cancel (a Ctrl-C also writes the model from the current weights)
  *   --json (last stdout line: {"model","epochs","imagesPerSecond","backend",...})
  *
  * Ctrl-C stops between steps and checkpoints; `--resume` continues that run.
@@ -50,6 +51,7 @@ export async function run(args: string[]): Promise<void> {
       checkpoint: { type: 'string' },
       resume: { type: 'boolean', default: false },
       'keep-checkpoint': { type: 'boolean', default: false },
+      'save-on-cancel': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
@@ -89,6 +91,7 @@ export async function run(args: string[]): Promise<void> {
       checkpointDir: values.checkpoint,
       resume: values.resume,
       keepCheckpoint: values['keep-checkpoint'],
+      saveModelOnStop: values['save-on-cancel'],
       signal: controller.signal,
       onProgress: (p) => {
         const now = Date.now();

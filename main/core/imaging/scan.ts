@@ -4,10 +4,11 @@
  * Photos are recognised by extension (case-insensitive). Hidden files and folders (name starting
  * with '.') are skipped. Symlinks are followed, but every folder is entered at most once by its real
  * path, so symlink loops (and a second route to an already scanned folder) end the descent instead
- * of recursing forever. Nothing here throws for a bad entry: unreadable folders, broken links and
- * loops are returned as skipped entries with a reason the user can read.
+ * of recursing forever. Nothing here throws for a bad entry: unreadable folders, broken links,
+ * loops and names that are not valid UTF-8 are returned as skipped entries with a reason the user
+ * can read.
  */
-import { opendir, realpath, stat } from 'node:fs/promises';
+import { lstat, opendir, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 
@@ -56,6 +57,24 @@ export function isUnreadableFolder(skip: ScanSkip): boolean {
 
 export function isPhotoName(name: string): boolean {
   return PHOTO_EXTENSIONS.has(extname(name).toLowerCase());
+}
+
+/**
+ * File names are bytes on Linux; Node hands them over decoded as UTF-8, each invalid byte turned
+ * into U+FFFD. Such a name cannot be opened by the string we got, and no string would reach it
+ * (paths are strings in the store, the contract and the UI), so those files are reported, not
+ * indexed. A name that really contains U+FFFD is valid UTF-8 and exists: it is scanned as usual.
+ */
+const REPLACEMENT_CHARACTER = '\uFFFD';
+export const UNDECODABLE_NAME_REASON = 'file name is not valid UTF-8: dimsearch cannot open it (rename it to index it)';
+
+async function isUndecodableName(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }
 
 function reasonOf(error: unknown): string {
@@ -128,6 +147,10 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
       for await (const entry of handle) {
         if (entry.name.startsWith('.')) continue;
         const path = join(dir, entry.name);
+        if (entry.name.includes(REPLACEMENT_CHARACTER) && (await isUndecodableName(path))) {
+          if (entry.isDirectory() || isPhotoName(entry.name)) skipped.push({ path, reason: UNDECODABLE_NAME_REASON });
+          continue;
+        }
         if (entry.isDirectory()) {
           pending.push(path);
           continue;

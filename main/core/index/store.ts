@@ -67,20 +67,40 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Bring `db` up to the version `migrations` describe; refuses a database newer than that. */
 export function migrate(db: Db, migrations: ReadonlyArray<(db: Db) => void> = MIGRATIONS): number {
+  const current = refuseUnknownSchema(db, migrations.length);
+  for (let version = current; version < migrations.length; version++) {
+    try {
+      db.transaction(() => {
+        migrations[version]!(db);
+        db.pragma(`user_version = ${version + 1}`);
+      })();
+    } catch (error) {
+      throw new Error(`cannot upgrade the library from schema ${version} to ${version + 1}: ${(error as Error).message}`);
+    }
+  }
+  return migrations.length;
+}
+
+/**
+ * The database's schema version, after making sure it is one this dimsearch may touch: not a newer
+ * one, not someone else's database. Runs before anything is written (even the switch to WAL).
+ */
+export function refuseUnknownSchema(db: Db, known: number = MIGRATIONS.length): number {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > migrations.length) {
+  if (current === 0) {
+    // Version 0 is a database dimsearch never wrote to: it must be empty, not someone else's.
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+    if (tables.length > 0) {
+      throw new Error(`not a dimsearch library database (it has no schema version but holds tables: ${tables.slice(0, 5).join(', ')})`);
+    }
+  }
+  if (current > known) {
     throw new Error(
-      `this library was written by a newer dimsearch (schema ${current}, this version knows up to ${migrations.length}); ` +
+      `this library was written by a newer dimsearch (schema ${current}, this version knows up to ${known}); ` +
         'update dimsearch to open it',
     );
   }
-  for (let version = current; version < migrations.length; version++) {
-    db.transaction(() => {
-      migrations[version]!(db);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
-  return migrations.length;
+  return current;
 }
 
 export interface FolderRow {
@@ -144,6 +164,7 @@ export class Store {
   static open(file: string): Store {
     const db = new Database(file);
     try {
+      refuseUnknownSchema(db);
       db.pragma('journal_mode = WAL');
       // FULL: a commit is on disk before the index file is changed after it (deletions are committed
       // to the store first, then saved in the index), so even a power cut cannot leave the store
@@ -225,6 +246,17 @@ export class Store {
       .prepare('INSERT INTO models(model_id, dim, input_size, index_file, index_params, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(row.modelId, row.dim, row.inputSize, row.indexFile, JSON.stringify(row.indexParams), Date.now());
     return row;
+  }
+
+  /**
+   * Start a model's index over with other parameters: its codes are forgotten (the photos are
+   * encoded again on the next run) and the new parameters recorded, in one transaction.
+   */
+  resetModelIndex(modelId: string, indexParams: Record<string, unknown>): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM codes WHERE model_id = ?').run(modelId);
+      this.db.prepare('UPDATE models SET index_params = ? WHERE model_id = ?').run(JSON.stringify(indexParams), modelId);
+    })();
   }
 
   // ---------- photos ----------

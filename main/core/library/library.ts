@@ -21,6 +21,8 @@ import { DEFAULT_INDEX_PARAMS, VectorIndex, type VectorIndexParams } from '../in
 import { indexFolder, type IndexRunOptions, type IndexRunResult } from '../jobs/indexer';
 
 export const DEFAULT_MODEL = 'dim-both';
+/** Store meta key: the directory of the model the library last switched to. */
+const MODEL_DIR_META = 'modelDir';
 const STORE_FILE = 'library.sqlite';
 
 export interface LibraryOptions {
@@ -44,6 +46,20 @@ export interface SearchResult {
 
 export interface IndexAllResult extends IndexRunResult {
   folders: number;
+}
+
+/**
+ * One model's view of the library: its encoder and its own vector index (codes of models never
+ * mix). The library searches with its primary space; others are opened for comparisons and for
+ * switching models, and share the store (photo rows, and each model's labels).
+ */
+export interface ModelSpace {
+  readonly encoder: ImageEncoder;
+  readonly modelId: string;
+  readonly index: VectorIndex;
+  readonly indexFile: string;
+  /** Whether the library loaded the encoder (and so disposes it). */
+  readonly ownsEncoder: boolean;
 }
 
 export class LibraryError extends Error {
@@ -90,17 +106,33 @@ function indexFileName(modelId: string): string {
 export class Library {
   private indexQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Every opened model space by model id, the primary included. */
+  private readonly spaces = new Map<string, ModelSpace>();
 
   private constructor(
     readonly dir: string,
     readonly store: Store,
-    readonly encoder: ImageEncoder,
-    private readonly ownsEncoder: boolean,
-    readonly index: VectorIndex,
-    readonly indexFile: string,
+    private primary: ModelSpace,
     readonly thumbnails: ThumbnailCache,
     readonly maxPixels: number,
-  ) {}
+    private readonly indexParams: VectorIndexParams,
+    private readonly notice: (message: string) => void,
+  ) {
+    this.spaces.set(primary.modelId, primary);
+  }
+
+  /** The encoder of the library's current model (searches and index runs use it). */
+  get encoder(): ImageEncoder {
+    return this.primary.encoder;
+  }
+
+  get index(): VectorIndex {
+    return this.primary.index;
+  }
+
+  get indexFile(): string {
+    return this.primary.indexFile;
+  }
 
   static async open(libraryDir: string, options: LibraryOptions = {}): Promise<Library> {
     const dir = prepareLibraryDir(libraryDir, options.mustExist);
@@ -115,32 +147,79 @@ export class Library {
     try {
       if (!encoder) {
         const { loadEncoder } = await import('../../ml/models');
-        encoder = await loadEncoder(options.model ?? DEFAULT_MODEL);
+        // Without a model named, the one the library last switched to (useModel) if it is still there.
+        const chosen = store.getMeta(MODEL_DIR_META);
+        encoder = await loadEncoder(options.model ?? (chosen && existsSync(chosen) ? chosen : DEFAULT_MODEL));
       }
       const indexesDir = join(dir, 'indexes');
       mkdirSync(indexesDir, { recursive: true });
       removeStrayTemps(indexesDir);
-      const indexFile = join(indexesDir, indexFileName(encoder.modelId));
       const params = options.indexParams ?? DEFAULT_INDEX_PARAMS;
-      const model = store.ensureModel({
-        modelId: encoder.modelId,
-        dim: encoder.dim,
-        inputSize: encoder.inputSize,
-        indexFile: basename(indexFile),
-        indexParams: { ...params, space: 'cosine' },
-      });
-      if (model.dim !== encoder.dim) {
-        throw new LibraryError(`library records model ${encoder.modelId} with ${model.dim}-d codes, but the model gives ${encoder.dim}-d`);
-      }
-      const index = openIndex(store, encoder.modelId, indexFile, encoder.dim, params, options.onNotice);
+      const notice = options.onNotice ?? (() => {});
+      const primary = openSpace(store, dir, encoder, ownsEncoder, params, notice);
       store.setMeta('lastModel', encoder.modelId);
       const thumbnails = new ThumbnailCache(join(dir, 'thumbnails'));
-      return new Library(dir, store, encoder, ownsEncoder, index, indexFile, thumbnails, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+      return new Library(dir, store, primary, thumbnails, options.maxPixels ?? DEFAULT_MAX_PIXELS, params, notice);
     } catch (error) {
       store.close();
       if (ownsEncoder) encoder?.dispose();
       throw error;
     }
+  }
+
+  // ---------- models ----------
+
+  /** The space of the library's current model. */
+  get primarySpace(): ModelSpace {
+    return this.primary;
+  }
+
+  /**
+   * A model's space (its encoder loaded and its index opened, once; kept until close).
+   * `model` is a model directory; the current model's own directory answers the primary space.
+   */
+  async openModel(modelDir: string): Promise<ModelSpace> {
+    this.assertOpen();
+    const { loadEncoder, readModelInfo } = await import('../../ml/models');
+    const { id } = await readModelInfo(modelDir);
+    const known = this.spaces.get(id);
+    if (known) return known;
+    const encoder = await loadEncoder(modelDir);
+    // Two calls may race to open the same model: keep the first, drop the other's encoder.
+    const raced = this.spaces.get(encoder.modelId);
+    if (raced) {
+      encoder.dispose();
+      return raced;
+    }
+    try {
+      const space = openSpace(this.store, this.dir, encoder, true, this.indexParams, this.notice);
+      this.spaces.set(space.modelId, space);
+      return space;
+    } catch (error) {
+      encoder.dispose();
+      throw error;
+    }
+  }
+
+  /** Library photos that have a code under a model. */
+  codedCount(space: ModelSpace = this.primary): number {
+    return this.store.codeCount(space.modelId);
+  }
+
+  /**
+   * Index every folder with another model, then make it the library's model (kept across
+   * restarts). A cancelled run keeps its codes (the next one continues) and changes nothing else.
+   */
+  switchModel(space: ModelSpace, options: IndexRunOptions = {}): Promise<IndexAllResult> {
+    return this.serialised(async () => {
+      const result = await this.indexAllNow(options, space);
+      if (!result.cancelled && !options.signal?.aborted) {
+        this.primary = space;
+        this.store.setMeta('lastModel', space.modelId);
+        if (space.encoder.dir) this.store.setMeta(MODEL_DIR_META, space.encoder.dir);
+      }
+      return result;
+    });
   }
 
   get modelId(): string {
@@ -178,62 +257,64 @@ export class Library {
     });
   }
 
-  /** Re-scan every folder of the library. */
-  indexAll(options: IndexRunOptions = {}): Promise<IndexAllResult> {
-    return this.serialised(async () => {
-      const total: IndexAllResult = {
-        indexed: 0,
-        reused: 0,
-        unchanged: 0,
-        touched: 0,
-        removed: 0,
-        skipped: [],
-        total: 0,
-        cancelled: false,
-        seconds: 0,
-        folders: 0,
-      };
-      for (const folder of this.store.folders()) {
-        if (options.signal?.aborted) {
-          total.cancelled = true;
-          break;
-        }
-        if (!existsSync(folder.path)) {
-          // A folder on an unplugged disk: keep its photos, say so.
-          total.skipped.push({ path: folder.path, reason: 'folder not found (kept in the library)' });
-          continue;
-        }
-        const r = await indexFolder(this.target(), folder, this.runOptions(options));
-        total.indexed += r.indexed;
-        total.reused += r.reused;
-        total.unchanged += r.unchanged;
-        total.touched += r.touched;
-        total.removed += r.removed;
-        total.skipped.push(...r.skipped);
-        total.total += r.total;
-        total.seconds += r.seconds;
-        total.cancelled ||= r.cancelled;
-        total.folders++;
+  /** Re-scan every folder of the library (with the current model, or another model's space). */
+  indexAll(options: IndexRunOptions = {}, space: ModelSpace = this.primary): Promise<IndexAllResult> {
+    return this.serialised(() => this.indexAllNow(options, space));
+  }
+
+  private async indexAllNow(options: IndexRunOptions, space: ModelSpace): Promise<IndexAllResult> {
+    const total: IndexAllResult = {
+      indexed: 0,
+      reused: 0,
+      unchanged: 0,
+      touched: 0,
+      removed: 0,
+      skipped: [],
+      total: 0,
+      cancelled: false,
+      seconds: 0,
+      folders: 0,
+    };
+    for (const folder of this.store.folders()) {
+      if (options.signal?.aborted) {
+        total.cancelled = true;
+        break;
       }
-      if (!total.cancelled) {
-        const hashes = this.store.allHashes();
-        await this.thumbnails.prune((hash) => hashes.has(hash));
+      if (!existsSync(folder.path)) {
+        // A folder on an unplugged disk: keep its photos, say so.
+        total.skipped.push({ path: folder.path, reason: 'folder not found (kept in the library)' });
+        continue;
       }
-      return total;
-    });
+      const r = await indexFolder(this.target(space), folder, this.runOptions(options));
+      total.indexed += r.indexed;
+      total.reused += r.reused;
+      total.unchanged += r.unchanged;
+      total.touched += r.touched;
+      total.removed += r.removed;
+      total.skipped.push(...r.skipped);
+      total.total += r.total;
+      total.seconds += r.seconds;
+      total.cancelled ||= r.cancelled;
+      total.folders++;
+    }
+    if (!total.cancelled) {
+      const hashes = this.store.allHashes();
+      await this.thumbnails.prune((hash) => hashes.has(hash));
+    }
+    return total;
   }
 
   // ---------- search ----------
 
   /** The k library photos nearest to a library photo, best first; the photo itself comes first. */
-  searchByPhoto(id: number, k: number): SearchResult[] {
+  searchByPhoto(id: number, k: number, space: ModelSpace = this.primary): SearchResult[] {
     this.assertOpen();
     const photo = this.store.photoById(id);
     if (!photo) throw new LibraryError(`no photo with id ${id}`);
-    const label = this.store.labelOf(this.modelId, id);
-    const code = label === undefined ? null : this.index.vectorOf(label);
-    if (!code) throw new LibraryError(`photo ${id} has no code for model ${this.modelId} yet (index the library first)`);
-    const hits = this.searchByCode(code, k);
+    const label = this.store.labelOf(space.modelId, id);
+    const code = label === undefined ? null : space.index.vectorOf(label);
+    if (!code) throw new LibraryError(`photo ${id} has no code for model ${space.modelId} yet (index the library first)`);
+    const hits = this.searchByCode(code, k, space);
     const self = hits.find((h) => h.id === id);
     const rest = hits.filter((h) => h.id !== id);
     return [{ id, path: photo.path, score: self?.score ?? 1 }, ...rest].slice(0, k);
@@ -275,11 +356,11 @@ export class Library {
   }
 
   /** Nearest library photos to a code. Labels added by a run that has not committed yet are left out. */
-  searchByCode(code: Float32Array, k: number): SearchResult[] {
-    const hits = this.index.search(code, k + 16);
+  searchByCode(code: Float32Array, k: number, space: ModelSpace = this.primary): SearchResult[] {
+    const hits = space.index.search(code, k + 16);
     const results: SearchResult[] = [];
     for (const hit of hits) {
-      const photo = this.store.photoByLabel(this.modelId, hit.label);
+      const photo = this.store.photoByLabel(space.modelId, hit.label);
       if (photo) results.push({ id: photo.id, path: photo.path, score: hit.score });
       if (results.length === k) break;
     }
@@ -325,30 +406,34 @@ export class Library {
     this.closed = true;
     await this.indexQueue.catch(() => undefined);
     // Unsaved index changes are only deletions the store already reflects; save them now.
-    if (this.index.dirty) this.index.save(this.indexFile);
+    for (const space of this.spaces.values()) if (space.index.dirty) space.index.save(space.indexFile);
     this.store.close();
-    if (this.ownsEncoder) this.encoder.dispose();
+    for (const space of this.spaces.values()) if (space.ownsEncoder) space.encoder.dispose();
+    this.spaces.clear();
   }
 
   private runOptions(options: IndexRunOptions): IndexRunOptions {
     // The library may live inside a photo folder: never index its own thumbnails.
-    // DIMSEARCH_CHECKPOINT_MS: how often a run saves its work (crash tests set it low).
+    // DIMSEARCH_CHECKPOINT_MS / DIMSEARCH_BATCH_SIZE: how often a run saves its work and how many
+    // photos it encodes at once (crash tests set both low, so a kill lands between many checkpoints).
     const checkpointMs = Number(process.env.DIMSEARCH_CHECKPOINT_MS);
+    const batchSize = Number(process.env.DIMSEARCH_BATCH_SIZE);
     return {
       maxPixels: this.maxPixels,
       ...(Number.isFinite(checkpointMs) && checkpointMs >= 0 && process.env.DIMSEARCH_CHECKPOINT_MS ? { checkpointMs } : {}),
+      ...(Number.isInteger(batchSize) && batchSize >= 1 ? { batchSize } : {}),
       ...options,
       excludeDirs: [this.dir, ...(options.excludeDirs ?? [])],
     };
   }
 
-  private target() {
+  private target(space: ModelSpace = this.primary) {
     return {
       store: this.store,
-      index: this.index,
-      indexFile: this.indexFile,
-      encoder: this.encoder,
-      modelId: this.modelId,
+      index: space.index,
+      indexFile: space.indexFile,
+      encoder: space.encoder,
+      modelId: space.modelId,
       thumbnails: this.thumbnails,
     };
   }
@@ -363,6 +448,60 @@ export class Library {
   private assertOpen(): void {
     if (this.closed) throw new LibraryError('library is closed');
   }
+}
+
+/** Record a model in the store and open its index. */
+function openSpace(
+  store: Store,
+  libraryDir: string,
+  encoder: ImageEncoder,
+  ownsEncoder: boolean,
+  params: VectorIndexParams,
+  notice: (message: string) => void,
+): ModelSpace {
+  const indexFile = join(libraryDir, 'indexes', indexFileName(encoder.modelId));
+  const model = store.ensureModel({
+    modelId: encoder.modelId,
+    dim: encoder.dim,
+    inputSize: encoder.inputSize,
+    indexFile: basename(indexFile),
+    indexParams: { ...params, space: 'cosine' },
+  });
+  if (model.dim !== encoder.dim) {
+    throw new LibraryError(`library records model ${encoder.modelId} with ${model.dim}-d codes, but the model gives ${encoder.dim}-d`);
+  }
+  rebuildIfBuiltOtherwise(store, model.modelId, model.indexParams, { ...params, space: 'cosine' }, indexFile, notice);
+  const index = openIndex(store, encoder.modelId, indexFile, encoder.dim, params, notice);
+  return { encoder, modelId: encoder.modelId, index, indexFile, ownsEncoder };
+}
+
+/** What an index file's graph was built with; efSearch is a query-time setting and may change freely. */
+const INDEX_BUILD_PARAMS = ['space', 'm', 'efConstruction'] as const;
+
+/**
+ * A library records the parameters each model's index was built with. An index built otherwise
+ * (an older dimsearch's defaults, another distance) is never read as if it were this one: it is
+ * started over, with a notice, and its photos are encoded again on the next run. The file goes
+ * first, then the store forgets the codes and records the new parameters (a crash in between
+ * simply repeats this on the next open).
+ */
+function rebuildIfBuiltOtherwise(
+  store: Store,
+  modelId: string,
+  recorded: Record<string, unknown>,
+  wanted: Record<string, unknown>,
+  indexFile: string,
+  notice: (message: string) => void,
+): void {
+  const differs = INDEX_BUILD_PARAMS.filter((key) => recorded[key] !== wanted[key]);
+  if (differs.length === 0) return;
+  const describe = (params: Record<string, unknown>) => differs.map((key) => `${key} ${String(params[key])}`).join(', ');
+  notice(
+    `the index for ${modelId} was built with ${describe(recorded)}; rebuilding it with ${describe(wanted)} ` +
+      '(its photos will be encoded again on the next run)',
+  );
+  rmSync(indexFile, { force: true });
+  store.resetModelIndex(modelId, wanted);
 }
 
 /** Load (or start) a model's index and make it agree with the store. */

@@ -207,8 +207,8 @@ export class DotCritic implements Critic {
 
   /** [n, n]: row i = anchor a_i against every b_j (positives on the diagonal). */
   globalScores(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-    const fa = this.globalA ? tf.matMul(a, this.globalA.kernel) : a;
-    const fb = this.globalB ? tf.matMul(b, this.globalB.kernel) : b;
+    const fa: tf.Tensor2D = this.globalA ? tf.matMul(a, this.globalA.kernel) : a;
+    const fb: tf.Tensor2D = this.globalB ? tf.matMul(b, this.globalB.kernel) : b;
     return cosineScores(fa, fb, this.temperature);
   }
 
@@ -216,7 +216,7 @@ export class DotCritic implements Critic {
   localScores(local: tf.Tensor4D, z: tf.Tensor2D): tf.Tensor2D {
     const [n, h, w, c] = local.shape;
     const features = tf.fused.matMul({ a: tf.reshape(local, [n * h * w, c]), b: this.localMap.kernel, bias: this.localMap.bias ?? undefined }) as tf.Tensor2D;
-    const codes = tf.matMul(z, this.localCode.kernel);
+    const codes: tf.Tensor2D = tf.matMul(z, this.localCode.kernel);
     return cosineScores(features, codes, this.temperature);
   }
 

@@ -60,6 +60,8 @@ export interface TrainOptions {
   keepCheckpoint?: boolean;
   /** Stop after this many steps in this call (tests; the run stays resumable). */
   maxSteps?: number;
+  /** When cancelled (or stopped by maxSteps), also write the model directory from the current weights. */
+  saveModelOnStop?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: TrainProgress) => void;
   /** Extra card.json fields (e.g. dataset description). */
@@ -135,6 +137,9 @@ interface CheckpointState {
   imagesSeen: number;
   elapsedSeconds: number;
   history: Record<string, number>[];
+  /** Sums of the terms over the steps done in the current epoch (so its mean survives a resume). */
+  epochSums: Record<string, number>;
+  epochCount: number;
   dv: { global: number | null; local: number | null };
   optimizerWeights: number;
   weightsManifest: tf.io.WeightsManifestEntry[];
@@ -332,10 +337,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let imagesSeen = 0;
   let elapsedBefore = 0;
   let history: Record<string, number>[] = [];
+  let epochSums: Record<string, number> = {};
+  let epochCount = 0;
   const runId = resumed?.state.runId ?? randomBytes(8).toString('hex');
   if (resumed) {
     const s = resumed.state;
     ({ epoch, step, stepsDone, imagesSeen, history } = s);
+    epochSums = { ...(s.epochSums ?? {}) };
+    epochCount = s.epochCount ?? 0;
     elapsedBefore = s.elapsedSeconds;
     const weights = Array.from({ length: s.optimizerWeights }, (_, i) => ({ name: `optimizer/${i}`, tensor: resumed!.tensors[`optimizer/${i}`] }));
     if (weights.length > 0) await optimizer.setWeights(weights);
@@ -361,6 +370,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       imagesSeen,
       elapsedSeconds: elapsedBefore + (performance.now() - started) / 1000,
       history,
+      epochSums,
+      epochCount,
       dv: { global: dv.global.logEma ? (await dv.global.logEma.data())[0] : null, local: dv.local.logEma ? (await dv.local.logEma.data())[0] : null },
     };
   };
@@ -373,8 +384,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const runStartSteps = stepsDone;
   const trainStart = performance.now();
   let lastTerms: Record<string, number> = {};
-  let epochSums: Record<string, number> = {};
-  let epochCount = 0;
   let stepsThisCall = 0;
   let status: TrainResult['status'] = 'done';
   const batch = new Float32Array(batchSize * per);
@@ -454,7 +463,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const imagesPerSecond = stepsThisCall > 0 ? (stepsThisCall * batchSize) / trainSeconds : 0;
     let model: string | null = null;
     let modelId: string | null = null;
-    if (status === 'done') {
+    if (status === 'done' || (options.saveModelOnStop && stepsDone > 0)) {
       report({ phase: 'saving', epoch, epochs: config.epochs, message: `saving ${config.out}` });
       const o = config.objective;
       const card = {
@@ -468,7 +477,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         weights: { alpha: o.alpha, beta: o.beta, gamma: o.gamma },
         temperature: o.critic === 'dot' ? o.temperature : undefined,
         augment: config.augment,
-        epochs: epoch,
+        epochs: Math.round((stepsDone / stepsPerEpoch) * 1000) / 1000,
+        steps: stepsDone,
+        imagesSeen,
+        completed: status === 'done' ? 'all epochs' : `stopped early (${status}) after ${stepsDone} steps of ${totalSteps}`,
         batchSize,
         learningRate: config.learningRate,
         optimizer: 'Adam',
@@ -490,7 +502,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const saved = await saveEncoder(config.out, encoder, card, config.name);
       model = saved.dir;
       modelId = saved.id;
-      if (!options.keepCheckpoint) await rm(checkpointDir, { recursive: true, force: true });
+      if (status === 'done' && !options.keepCheckpoint) await rm(checkpointDir, { recursive: true, force: true });
     }
     return {
       status,

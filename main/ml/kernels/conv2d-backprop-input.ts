@@ -19,6 +19,18 @@ function dilate(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   return tf.slice(flat, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]) as tf.Tensor4D;
 }
 
+/**
+ * Rotate a filter by 180° and swap its in/out channels: [kh, kw, Ci, Co] → [kh, kw, Co, Ci].
+ * The rotation reverses the order of the kh·kw taps, done with contiguous slices (wasm's Reverse
+ * kernel is several times slower).
+ */
+function rotateAndSwap(filter: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw, ci, co] = filter.shape;
+  const taps = tf.reshape(filter, [kh * kw, ci, co]);
+  const reversed = kh * kw === 1 ? taps : tf.concat(Array.from({ length: kh * kw }, (_, i) => tf.slice(taps, [kh * kw - 1 - i, 0, 0], [1, ci, co])), 0);
+  return tf.reshape(tf.transpose(reversed, [0, 2, 1]), [kh, kw, co, ci]);
+}
+
 export function conv2dBackpropInputImpl(
   dy: tf.Tensor4D,
   filter: tf.Tensor4D,
@@ -44,9 +56,7 @@ export function conv2dBackpropInputImpl(
       const size = [-1, grad.shape[1] - begin[1] - Math.max(-bottom, 0), grad.shape[2] - begin[2] - Math.max(-right, 0), -1];
       grad = tf.slice(grad, begin, size);
     }
-    // Rotate by 180° and swap in/out channels: [kh, kw, Ci, Co] → [kh, kw, Co, Ci].
-    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    return tf.conv2d(grad, flipped, 1, 'valid');
+    return tf.conv2d(grad, rotateAndSwap(filter), 1, 'valid');
   });
 }
 

@@ -19,7 +19,8 @@ export function untransposedMatMulConfig(kernelName: string, backendName: string
   return {
     kernelName,
     backendName,
-    kernelFunc: ({ inputs, attrs, backend }) => {
+    kernelFunc: ({ inputs, attrs, backend: anyBackend }) => {
+      const backend = anyBackend as tf.KernelBackend;
       const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
       if (!transposeA && !transposeB) return original({ inputs, attrs, backend });
       const temps: tf.TensorInfo[] = [];

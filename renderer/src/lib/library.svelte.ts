@@ -141,8 +141,8 @@ export class LibraryState {
     this.showStartedJob(jobId);
   }
 
-  /** Show a job at once (progress events fill in the numbers), unless it already ended. */
-  private showStartedJob(jobId: string): void {
+  /** Show an index job at once (progress events fill in the numbers), unless it already ended. */
+  showStartedJob(jobId: string): void {
     if (this.endedJobs.has(jobId)) return;
     if (this.lastFinished?.jobId !== jobId) this.lastFinished = null;
     this.job ??= { jobId, kind: 'index', phase: 'scanning', done: 0, total: 0, ratePerSecond: 0, etaSeconds: null };

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dispatchIpcCall } from '../../../main/app/ipc-dispatch';
+import { callNames } from '../../../main/api/contract';
 import { indexedLibrary, type LibraryFixture } from '../server/library-fixture';
 
 let fixture: LibraryFixture;
@@ -56,4 +57,16 @@ test('back-end errors come back as their message', async () => {
   const answer = await dispatchIpcCall(fixture.backend, 'addFolder', ours, { path: '/no/such/folder/anywhere' });
   assert.equal(answer.ok, false);
   assert.match((answer as { error: string }).error, /no\/such\/folder/);
+});
+
+test('every call of the contract refuses strangers and checks its input', async () => {
+  const stranger = { url: 'https://evil.example/', isTopFrame: true };
+  for (const name of callNames) {
+    const refused = await dispatchIpcCall(fixture.backend, name, stranger, {});
+    assert.deepEqual(refused, { ok: false, error: 'refused: the request did not come from the dimsearch window' }, name);
+    // Input no schema of the contract accepts: a string where an object is due.
+    const invalid = await dispatchIpcCall(fixture.backend, name, ours, 'not an object');
+    assert.equal(invalid.ok, false, name);
+    assert.match((invalid as { error: string }).error, new RegExp(`^invalid input for ${name}`), name);
+  }
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { answerAppRequest, isAppUrl } from '../../../main/app/app-protocol';
-import { craftedIds, indexedLibrary, secret, type LibraryFixture } from '../server/library-fixture';
+import { craftedIds, indexedLibrary, plantEscapingThumbnail, secret, type LibraryFixture } from '../server/library-fixture';
 
 let fixture: LibraryFixture;
 let rendererDir: string;
@@ -74,4 +74,17 @@ test('crafted requests never read outside the library', async () => {
       assert.notEqual(answer.status, 200, `${url.slice(0, 80)} was served`);
     }
   }
+});
+
+test('a thumbnail swapped for a symlink pointing out of the library is not served', async () => {
+  const photo = (await photos()).find((p) => p.path.endsWith('.jpg'))!;
+  const planted = await plantEscapingThumbnail(fixture, photo.id);
+  try {
+    const answer = await get(`dimsearch://thumb/${photo.id}`);
+    assert.equal(answer.status, 404);
+    assert.ok(!Buffer.from(await answer.arrayBuffer()).toString('latin1').includes(secret));
+  } finally {
+    await planted.restore();
+  }
+  assert.equal((await get(`dimsearch://thumb/${photo.id}`)).status, 200);
 });

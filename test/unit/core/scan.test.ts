@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isPhotoName, scanFolder, type ScanResult } from '../../../main/core/imaging/scan';
+import { isPhotoName, scanFolder, UNDECODABLE_NAME_REASON, type ScanResult } from '../../../main/core/imaging/scan';
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'dimsearch-scan-'));
@@ -127,4 +127,19 @@ test('an aborted scan stops with an abort error', async (t) => {
   const controller = new AbortController();
   controller.abort();
   await assert.rejects(scanFolder(dir, { signal: controller.signal }), { name: 'AbortError' });
+});
+
+test('names that are not valid UTF-8 are reported; a name really containing U+FFFD is scanned', async (t) => {
+  const dir = await tempDir(t);
+  const bytes = Buffer.concat([Buffer.from(`${dir}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from('.jpg')]);
+  await writeFile(bytes, 'x');
+  await mkdir(Buffer.concat([Buffer.from(`${dir}/folder-`), Buffer.from([0xc3])]));
+  await writeFile(join(dir, 'real-\uFFFD.jpg'), 'x'); // valid UTF-8 (EF BF BD): a normal file
+  const { files, skipped } = await scanFolder(dir);
+  assert.deepEqual(files.map((f) => f.path), [join(dir, 'real-\uFFFD.jpg')]);
+  assert.deepEqual(
+    skipped.map((s) => s.path).sort(),
+    [join(dir, 'bad-\uFFFD\uFFFD.jpg'), join(dir, 'folder-\uFFFD')].sort(),
+  );
+  for (const s of skipped) assert.equal(s.reason, UNDECODABLE_NAME_REASON);
 });

@@ -6,11 +6,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend } from '../../../main/api/contract';
 import { startWebServer, tokenHeader, type WebServer } from '../../../main/server/http';
-import { craftedIds, indexedLibrary, secret, type LibraryFixture } from './library-fixture';
+import { craftedIds, indexedLibrary, plantEscapingThumbnail, secret, type LibraryFixture } from './library-fixture';
 
 interface Reply {
   status: number;
@@ -222,4 +224,39 @@ test('crafted /thumb and /photo requests never serve anything outside the librar
       assert.ok(!reply.body.includes(secret), `/${kind}/${id.slice(0, 60)} leaked the secret`);
     }
   }
+});
+
+test('a thumbnail swapped for a symlink pointing out of the library is not served', async () => {
+  const list = JSON.parse((await call('listPhotos', { offset: 0, limit: 100 })).body) as { photos: { id: number; path: string }[] };
+  const photo = list.photos.find((p) => p.path.endsWith('.jpg'))!;
+  const planted = await plantEscapingThumbnail(fixture, photo.id);
+  try {
+    const reply = await send(`/thumb/${photo.id}?token=${server.token}`);
+    assert.equal(reply.status, 404);
+    assert.ok(!reply.body.includes(secret));
+  } finally {
+    await planted.restore();
+  }
+  assert.equal((await send(`/thumb/${photo.id}?token=${server.token}`)).status, 200);
+});
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+test('the server is bound to 127.0.0.1 alone: other addresses of this machine refuse connections', async () => {
+  assert.equal(await accepts('127.0.0.1', server.port), true);
+  const others = ['127.0.0.2', '::1'];
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (!a.internal) others.push(a.address.split('%')[0]!);
+  }
+  for (const host of others) assert.equal(await accepts(host, server.port), false, `${host} accepted a connection`);
 });

@@ -3,7 +3,7 @@
  * generated photos, a symlink inside the folder pointing to an image outside it, and a secret
  * file next to the library that no crafted request may ever read.
  */
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../../../main/api/contract';
@@ -84,5 +84,43 @@ export function craftedIds(insideId: number, secretPath: string): string[] {
     '18446744073709551617',
     '999999999',
     'file:%2f%2f%2fetc%2fpasswd',
+    // Double-encoded, overlong UTF-8 and full-width dots, backslashes, NUL bytes, absolute paths.
+    '%252e%252e%252fsecret.txt',
+    `${insideId}%252f..%252f..%252fsecret.txt`,
+    '%c0%ae%c0%ae%2fsecret.txt',
+    '%ef%bc%8e%ef%bc%8e%ef%bc%8fsecret.txt',
+    '..%5c..%5csecret.txt',
+    `${insideId}%5c..%5c..%5csecret.txt`,
+    `${insideId}%00../../secret.txt`,
+    `%00${encodeURIComponent(secretPath)}`,
+    `${encodeURIComponent(secretPath)}%00.webp`,
+    `%2f${secretPath.slice(1).split('/').map(encodeURIComponent).join('%2f')}`,
+    `${insideId}/${encodeURIComponent(secretPath)}`,
+    `${insideId}.0`,
+    `${insideId} `.replace(' ', '%20'),
+    `${insideId}%0a`,
+    String(Number.MAX_SAFE_INTEGER),
+    String(2 ** 53 + 1),
+    String(2 ** 31),
+    String(2 ** 32),
+    '1'.repeat(16),
   ];
+}
+
+/**
+ * Replace a library photo's cached thumbnail with a symlink to the secret (as if someone planted it
+ * in the library folder). Returns the thumbnail's path; the caller restores it with `restore`.
+ */
+export async function plantEscapingThumbnail(fixture: LibraryFixture, id: number): Promise<{ restore(): Promise<void> }> {
+  const path = await fixture.backend.files.thumbnail(id);
+  if (!path) throw new Error(`photo ${id} has no thumbnail`);
+  const original = await readFile(path);
+  await rm(path);
+  await symlink(fixture.secretPath, path);
+  return {
+    async restore() {
+      await rm(path);
+      await writeFile(path, original);
+    },
+  };
 }

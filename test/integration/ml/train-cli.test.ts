@@ -1,0 +1,37 @@
+/** `train` from the command line: --json contract (last stdout line), skipped files on stderr. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeDataset } from './dataset';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+test('train --json writes a model and ends stdout with the result line', async () => {
+  const folder = await makeDataset(16, { bad: true, size: 40 });
+  const out = join(await mkdtemp(join(tmpdir(), 'dimsearch-cli-')), 'cli-model');
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'main/cli/main.ts', 'train', folder, '--out', out, '--size', '32', '--epochs', '1', '--batch', '8', '--objective', 'global', '--estimator', 'dv', '--json'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.equal(last.model, out);
+  assert.equal(last.epochs, 1);
+  assert.equal(last.backend, 'wasm');
+  assert.ok(last.imagesPerSecond > 0);
+  assert.equal(last.skipped, 1);
+  assert.match(r.stderr, /skipped .*broken\.jpg: /);
+  assert.ok(existsSync(join(out, 'card.json')));
+});
+
+test('train rejects bad arguments with a clear message', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/main.ts', 'train', '/tmp', '--out', '/tmp/x', '--estimator', 'mine'], { cwd: root, encoding: 'utf8' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /--estimator must be jsd, infonce or dv/);
+});

@@ -1,0 +1,108 @@
+/**
+ * The trainer on a small generated photo folder, with a tiny encoder so the whole file runs in
+ * well under a minute: learning happens, resume continues the very same run, cancel leaves a
+ * usable checkpoint, bad files are skipped with a reason, the worker entry works.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { train, type TrainOptions } from '../../../main/ml/dim/trainer';
+import { runTrainingInWorker } from '../../../main/ml/dim/train-in-worker';
+import { loadEncoder } from '../../../main/ml/models';
+import { makeDataset } from './dataset';
+
+const folder = await makeDataset(32, { bad: true });
+const tiny = { inputSize: 16, blockWidths: [8, 16], headWidths: [16], zDim: 16, criticHidden: [32, 32], batchSize: 8 } satisfies Partial<TrainOptions>;
+
+async function outDir(): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), 'dimsearch-model-')), 'model');
+}
+
+test('a short run lowers the loss and raises the MI estimates; bad files are skipped with a reason', async () => {
+  const out = await outDir();
+  const result = await train({ ...tiny, folder, out, epochs: 8, estimator: 'jsd', learningRate: 3e-3 });
+  assert.equal(result.status, 'done');
+  assert.equal(result.images, 32);
+  assert.equal(result.history.length, 8);
+  const first = result.history[0];
+  const last = result.history[result.history.length - 1];
+  assert.ok(last.loss < first.loss, `loss ${first.loss} → ${last.loss}`);
+  assert.ok(last.miGlobal > first.miGlobal, `global MI ${first.miGlobal} → ${last.miGlobal}`);
+  assert.ok(last.miLocal > first.miLocal, `local MI ${first.miLocal} → ${last.miLocal}`);
+  assert.deepEqual(result.skipped.map((s) => s.path.split('/').pop()), ['broken.jpg']);
+  assert.match(result.skipped[0].reason, /not an image|unsupported|corrupt/i);
+  // The model directory is complete and loads as an encoder whose card tells the run.
+  const card = JSON.parse(await readFile(join(out, 'card.json'), 'utf8'));
+  assert.equal(card.estimator, 'jsd');
+  assert.equal(card.objective, 'both');
+  assert.equal(card.epochs, 8);
+  const encoder = await loadEncoder(out);
+  assert.equal(encoder.modelId, result.modelId);
+  assert.equal(encoder.dim, 16);
+  encoder.dispose();
+  assert.equal(existsSync(`${out}.checkpoint`), false, 'a finished run removes its checkpoint');
+});
+
+test('resume continues the same run: an interrupted run ends where an uninterrupted one does', async () => {
+  const common = { ...tiny, folder, epochs: 2, estimator: 'dv' as const, seed: 5, keepCheckpoint: true };
+  const straightOut = await outDir();
+  const straight = await train({ ...common, out: straightOut });
+  const resumedOut = await outDir();
+  const first = await train({ ...common, out: resumedOut, maxSteps: 3 });
+  assert.equal(first.status, 'stopped');
+  assert.equal(first.epochs, 0);
+  assert.ok(first.checkpoint && existsSync(first.checkpoint));
+  const second = await train({ ...common, out: resumedOut, resume: true });
+  assert.equal(second.status, 'done');
+  assert.equal(second.epochs, 2);
+  assert.equal(second.steps, straight.steps);
+  for (let e = 0; e < 2; e++)
+    for (const key of Object.keys(straight.history[e]))
+      assert.ok(Math.abs(straight.history[e][key] - second.history[e][key]) < 1e-4, `epoch ${e + 1} ${key}: ${straight.history[e][key]} vs ${second.history[e][key]}`);
+  const a = new Float32Array((await readFile(join(straightOut, 'weights.bin'))).buffer.slice(0));
+  const b = new Float32Array((await readFile(join(resumedOut, 'weights.bin'))).buffer.slice(0));
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  assert.ok(worst < 1e-4, `weights differ by up to ${worst}`);
+});
+
+test('cancel leaves a usable checkpoint that a resume finishes (augmented two-view recipe)', async () => {
+  const out = await outDir();
+  const controller = new AbortController();
+  let steps = 0;
+  const cancelled = await train({
+    ...tiny,
+    folder,
+    out,
+    epochs: 2,
+    augment: true,
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (p.phase === 'training' && ++steps === 2) controller.abort();
+    },
+  });
+  assert.equal(cancelled.status, 'cancelled');
+  assert.equal(cancelled.model, null);
+  assert.ok(cancelled.checkpoint && existsSync(join(cancelled.checkpoint, 'state.json')));
+  const state = JSON.parse(await readFile(join(cancelled.checkpoint, 'state.json'), 'utf8'));
+  assert.equal(state.stepsDone, 2);
+  const resumed = await train({ folder, out, resume: true });
+  assert.equal(resumed.status, 'done');
+  assert.equal(resumed.steps, 8);
+  const card = JSON.parse(await readFile(join(out, 'card.json'), 'utf8'));
+  assert.equal(card.augment, true);
+  assert.equal(card.estimator, 'infonce');
+});
+
+test('the worker entry trains off the caller thread, reporting progress', async () => {
+  const out = await outDir();
+  const phases = new Set<string>();
+  const result = await runTrainingInWorker({ ...tiny, folder, out, epochs: 1, estimator: 'infonce', onProgress: (p) => phases.add(p.phase) });
+  assert.equal(result.status, 'done');
+  assert.ok(phases.has('training') && phases.has('saving'), [...phases].join(','));
+  assert.ok(existsSync(join(out, 'model.json')));
+});
