@@ -81,10 +81,10 @@ await Promise.all([
     target: 'node22',
     plugins: [externalPackages],
   }),
-  // The training worker (main/core/training/train-in-worker.ts loads it from beside main.js).
+  // The training worker (main/ml/dim/train-in-worker.ts loads it from beside main.js).
   build({
     ...common,
-    entryPoints: ['main/core/training/train-worker.ts'],
+    entryPoints: ['main/ml/dim/train-worker.ts'],
     outfile: `${outdir}/train-worker.js`,
     platform: 'node',
     format: 'esm',

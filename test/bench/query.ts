@@ -48,6 +48,8 @@ export interface QueryBenchResult {
   /** How many times faster the median HNSW query is than the median exact one. */
   speedup: number;
   buildSeconds: number;
+  /** One atomic save of the whole index file (what each indexer checkpoint costs at this size). */
+  saveSeconds: number;
   queries: number;
   dim: number;
   clusters: number;
@@ -111,9 +113,13 @@ export async function runQueryBench(options: QueryBenchOptions): Promise<QueryBe
 
   const dir = mkdtempSync(join(tmpdir(), 'dimsearch-bench-query-'));
   let indexBytes: number;
+  let saveSeconds: number;
   try {
     const file = join(dir, 'bench.hnsw');
+    // What each indexer checkpoint pays at this size (atomic write + fsync of the whole file).
+    const saveStart = performance.now();
     index.save(file);
+    saveSeconds = (performance.now() - saveStart) / 1000;
     indexBytes = statSync(file).size;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -175,6 +181,7 @@ export async function runQueryBench(options: QueryBenchOptions): Promise<QueryBe
     indexBytes,
     speedup: round(bruteForceP50Ms / p50Ms, 1),
     buildSeconds: round(buildSeconds, 2),
+    saveSeconds: round(saveSeconds, 3),
     queries: options.queries,
     dim,
     clusters: generator.clusters,

@@ -85,9 +85,13 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     await page.screenshot({ path: join(screenshots, 'insight-2-trained.png') });
   });
 
-  await t.test('cancel stops a run and saves no model', async () => {
+  await t.test('a page reopened mid-run picks the run up with its curves; cancel stops it and saves no model', async () => {
     await startTraining(page, { name: 'tiny-cancelled', objective: 'both', estimator: 'dv', epochs: 50 });
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) >= 1, null, { timeout: 60_000 });
+    await page.reload();
+    await page.locator('[data-testid=tab-train]').click();
+    await page.locator('[data-testid=train-status][data-state=running]').waitFor();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) >= 1);
     await page.locator('[data-testid=train-cancel]').click();
     await page.locator('[data-testid=train-status][data-state=cancelled]').waitFor({ timeout: 60_000 });
     assert.equal(existsSync(join(base, 'library', 'models', 'tiny-cancelled')), false);
@@ -126,6 +130,8 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
       const scores = await hits.evaluateAll((hs) => hs.map((h) => Number(h.getAttribute('data-score'))));
       for (let i = 1; i < scores.length; i++) assert.ok(scores[i] <= scores[i - 1] + 1e-6, `column ${c} best first: ${scores}`);
     }
+    // Trained models show their MI lower bounds; the untrained placeholder has none.
+    assert.ok((await page.locator('[data-testid=compare-information]').count()) >= 2);
     const pairs = page.locator('[data-testid=overlap-pair]');
     assert.equal(await pairs.count(), 3, 'one overlap figure per pair of models');
     for (const shared of await pairs.evaluateAll((ps) => ps.map((p) => Number(p.getAttribute('data-shared'))))) {

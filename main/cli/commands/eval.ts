@@ -7,8 +7,11 @@
  * The train split is the memory bank, the test split the queries; codes are L2-normalised and
  * compared by cosine; kNN votes are weighted by exp(sim / 0.07) (see main/ml/eval/knn.ts).
  * Baselines: `pixels` (the model input at --size, default 32, centred per image) and `random`
- * (the DIM encoder architecture, untrained, seeded by --seed; --size sets its input size).
+ * (the DIM encoder architecture, untrained, seeded by --seed; --size sets its input size, and
+ * --like <model> copies a trained model's architecture so the comparison is like for like).
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ImageEncoder } from '../../ml/image-encoder';
 import { evaluateEncoder, type EncodeProgress } from '../../ml/eval/harness';
@@ -16,7 +19,7 @@ import { PixelsEncoder } from '../../ml/eval/pixels';
 import { endProgress, formatEta, printJson, progressLine, UsageError } from '../output';
 
 const usage = `usage: eval <train-folder> <test-folder> --model <name|dir|pixels|random> [--limit N] [--size N]
-            [--seed N] [--temperature T] [--concurrency N] [--json]`;
+            [--like <model>] [--seed N] [--temperature T] [--concurrency N] [--json]`;
 
 export async function run(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -26,6 +29,7 @@ export async function run(args: string[]): Promise<void> {
       model: { type: 'string' },
       limit: { type: 'string' },
       size: { type: 'string' },
+      like: { type: 'string' },
       seed: { type: 'string', default: '0' },
       temperature: { type: 'string' },
       concurrency: { type: 'string' },
@@ -48,7 +52,8 @@ export async function run(args: string[]): Promise<void> {
   if (temperature !== undefined && !(temperature > 0)) throw new UsageError(`--temperature must be positive, got '${values.temperature}'`);
   const concurrency = values.concurrency === undefined ? undefined : integer('--concurrency', values.concurrency, 1);
 
-  const encoder = await openEncoder(values.model, size, seed);
+  if (values.like !== undefined && values.model !== 'random') throw new UsageError('--like applies only to --model random');
+  const encoder = await openEncoder(values.model, size, seed, values.like);
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('cancelled'));
   process.once('SIGINT', onSignal);
@@ -101,10 +106,21 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
-async function openEncoder(model: string, size: number | undefined, seed: number): Promise<ImageEncoder> {
+async function openEncoder(model: string, size: number | undefined, seed: number, like: string | undefined): Promise<ImageEncoder> {
   if (model === 'pixels') return new PixelsEncoder(size ?? 32);
-  const { createRandomEncoder, loadEncoder } = await import('../../ml/models');
-  if (model === 'random') return createRandomEncoder({ inputSize: size, seed });
+  const { createRandomEncoder, loadEncoder, resolveModelDir } = await import('../../ml/models');
+  if (model === 'random') {
+    if (like === undefined) return createRandomEncoder({ inputSize: size, seed });
+    const path = join(resolveModelDir(like), 'model.json');
+    let architecture: { inputSize: number; zDim: number; blockWidths: number[]; headWidths: number[] };
+    try {
+      ({ architecture } = JSON.parse(await readFile(path, 'utf8')));
+    } catch (error) {
+      throw new UsageError(`--like ${like}: cannot read ${path} (${(error as Error).message})`);
+    }
+    const { inputSize, zDim, blockWidths, headWidths } = architecture;
+    return createRandomEncoder({ inputSize: size ?? inputSize, zDim, blockWidths, headWidths, seed });
+  }
   if (size !== undefined) throw new UsageError('--size applies only to --model pixels or random (a trained model has its own input size)');
   return loadEncoder(model);
 }

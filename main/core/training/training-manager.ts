@@ -5,6 +5,7 @@
  * its card.json. The running state is kept so a page opened mid-run can draw the curves so far.
  *
  * A cancelled run leaves no model and no checkpoint (the app offers no resume; the CLI does).
+ * The trainer runs in main/ml/dim/train-in-worker.ts's worker thread.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, symlink } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import type { TrainProgress } from '../../ml/dim/trainer';
 import { Library, LibraryError } from '../library/library';
 import { libraryModelsDir } from '../library/model-catalog';
 import { CurveRecorder, saveCurves } from './curves';
-import { trainInWorker } from './train-in-worker';
+import { runTrainingInWorker } from '../../ml/dim/train-in-worker';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -110,41 +111,37 @@ export class TrainingManager {
       const folder = prepared.folders.length === 1 ? prepared.folders[0] : (sources = await linkFolders(prepared.folders));
       let lastProgress = 0;
       let lastStep = 0;
-      const result = await trainInWorker(
-        {
-          folder,
-          out: prepared.out,
-          name: prepared.name,
-          inputSize: request.size ?? 32,
-          epochs: request.epochs,
-          objective: request.objective,
-          estimator: request.estimator,
-          ...(request.batchSize ? { batchSize: request.batchSize } : {}),
-          ...(request.limit ? { limit: request.limit } : {}),
-          card: { trainedIn: 'dimsearch app', sourceFolders: prepared.folders },
-        },
-        {
-          signal,
-          onProgress: (p) => {
-            const now = performance.now();
-            if (p.phase === 'training' && p.step > 0) {
-              const point = { epoch: p.epoch, step: p.step, globalStep: p.done, terms: p.terms, imagesPerSecond: p.imagesPerSecond };
-              active?.recorder.push(point);
-              const epochEnd = p.step === p.stepsPerEpoch;
-              if (now - lastStep >= STEP_INTERVAL_MS || epochEnd || p.done === p.total) {
-                lastStep = now;
-                this.emit('trainStep', { jobId, ...point, epochs: p.epochs, stepsPerEpoch: p.stepsPerEpoch });
-              }
+      const result = await runTrainingInWorker({
+        folder,
+        out: prepared.out,
+        name: prepared.name,
+        inputSize: request.size ?? 32,
+        epochs: request.epochs,
+        objective: request.objective,
+        estimator: request.estimator,
+        ...(request.batchSize ? { batchSize: request.batchSize } : {}),
+        ...(request.limit ? { limit: request.limit } : {}),
+        card: { trainedIn: 'dimsearch app', sourceFolders: prepared.folders },
+        signal,
+        onProgress: (p) => {
+          const now = performance.now();
+          if (p.phase === 'training' && p.step > 0) {
+            const point = { epoch: p.epoch, step: p.step, globalStep: p.done, terms: p.terms, imagesPerSecond: p.imagesPerSecond };
+            active?.recorder.push(point);
+            const epochEnd = p.step === p.stepsPerEpoch;
+            if (now - lastStep >= STEP_INTERVAL_MS || epochEnd || p.done === p.total) {
+              lastStep = now;
+              this.emit('trainStep', { jobId, ...point, epochs: p.epochs, stepsPerEpoch: p.stepsPerEpoch });
             }
-            if (now - lastProgress >= PROGRESS_INTERVAL_MS || p.phase !== active?.progress?.phase || (p.total > 0 && p.done >= p.total)) {
-              lastProgress = now;
-              const progress = toJobProgress(jobId, p);
-              if (active) active.progress = progress;
-              this.emit('jobProgress', progress);
-            }
-          },
+          }
+          if (now - lastProgress >= PROGRESS_INTERVAL_MS || p.phase !== active?.progress?.phase || (p.total > 0 && p.done >= p.total)) {
+            lastProgress = now;
+            const progress = toJobProgress(jobId, p);
+            if (active) active.progress = progress;
+            this.emit('jobProgress', progress);
+          }
         },
-      );
+      });
       const skipped = result.skipped.map(({ path, reason }) => ({ path, reason }));
       if (result.status === 'done' && result.model && result.modelId) {
         await saveCurves(result.model, { steps: active?.recorder.steps() ?? [], epochs: result.history });

@@ -82,7 +82,7 @@ export async function encodeImages(encoder: ImageEncoder, paths: readonly string
     }
     options.onProgress?.(Math.min(start + batchSize, paths.length), paths.length);
   }
-  return { codes: codes.slice(0, kept.length * encoder.dim), kept, failed };
+  return { codes: failed.length === 0 ? codes : codes.slice(0, kept.length * encoder.dim), kept, failed };
 }
 
 export interface EvaluationOptions {

@@ -2,6 +2,7 @@
  * The write-aside-then-rename primitive every index save goes through (atomic-write.ts):
  * a failing write leaves the old file and no temporary; a process killed with SIGKILL while it
  * rewrites a large file over and over leaves the old or the new content, whole, never a mix.
+ * Model directories (writeDirAtomic, models and checkpoints): a failing write keeps the old one.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replaceFileSync, writeFileAtomic, writeFileAtomicSync } from '../../../main/core/atomic-write';
+import { writeDirAtomic } from '../../../main/ml/models';
 import { rng } from '../../fixtures/photos';
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
@@ -62,4 +64,18 @@ test('SIGKILL during repeated atomic rewrites never leaves a torn file', async (
     assert.equal(bytes.length, 8 * 1024 * 1024, `kill ${kill}: the file is whole`);
     assert.ok(bytes.every((b) => b === bytes[0]), `kill ${kill}: the file is one write, not a mix`);
   }
+});
+
+test('a model directory write that fails keeps the old directory whole and leaves no temporary', async (t) => {
+  const dir = await tempDir(t);
+  const model = join(dir, 'my-model');
+  await writeDirAtomic(model, { 'model.json': '{"v":1}', 'weights.bin': new Uint8Array([1, 2, 3]) });
+  // A file name the write cannot create fails the write after the first file went out.
+  await assert.rejects(writeDirAtomic(model, { 'model.json': '{"v":2}', 'missing/weights.bin': new Uint8Array([9]) }), /ENOENT/);
+  assert.equal(readFileSync(join(model, 'model.json'), 'utf8'), '{"v":1}');
+  assert.deepEqual(readdirSync(model).sort(), ['model.json', 'weights.bin']);
+  assert.deepEqual(readdirSync(dir), ['my-model'], 'no temporary or old directory is left');
+  await writeDirAtomic(model, { 'model.json': '{"v":3}' });
+  assert.deepEqual(readdirSync(model), ['model.json'], 'a successful write replaces the whole directory');
+  assert.deepEqual(readdirSync(dir), ['my-model']);
 });
