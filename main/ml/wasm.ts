@@ -47,7 +47,9 @@ function installWorkerShim(): () => void {
   class PthreadWorker extends NodeWorker {
     constructor(url: string | URL, options?: WorkerOptions) {
       const fromBlob = String(url).startsWith('blob:');
-      super(fromBlob ? workerSource : url, fromBlob ? { ...options, eval: true } : options);
+      // A bare execArgv: the worker runs only Emscripten's script, which must not inherit
+      // loaders (--import tsx) or --input-type=module from the main thread.
+      super(fromBlob ? workerSource : url, fromBlob ? { ...options, eval: true, execArgv: [] } : options);
       this.unref();
       if (process.env.DIMSEARCH_DEBUG) {
         this.on('error', (e) => process.stderr.write(`wasm worker error: ${String(e)}\n`));
