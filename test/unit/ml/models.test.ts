@@ -25,7 +25,7 @@ function referenceMeans(encoder: DimEncoder, x: tf.Tensor4D): tf.Tensor2D {
   const layers = [...o.blockWidths.map((_, i) => [`encoder/block${i}`, true] as const), ...o.headWidths.map((_, i) => [`encoder/head${i}`, false] as const)];
   for (const [name, pool] of layers) {
     h = tf.conv2d(h, v(`${name}/conv/kernel`) as tf.Tensor4D, 1, 'same');
-    h = tf.batchNorm(h, v(`${name}/bn/moving_mean`), v(`${name}/bn/moving_variance`), v(`${name}/bn/beta`), v(`${name}/bn/gamma`), o.bnEpsilon);
+    h = tf.batchNorm(h, v(`${name}/bn/moving_mean`), v(`${name}/bn/moving_variance`), v(`${name}/bn/beta`), v(`${name}/bn/gamma`), o.bnEpsilon) as tf.Tensor4D;
     h = tf.leakyRelu(h, o.leakyAlpha) as tf.Tensor4D;
     if (pool) h = tf.maxPool(h, 2, 2, 'valid');
   }
@@ -37,7 +37,9 @@ test('save → load round trip keeps weights, id, card; writes leave no temp dir
   const encoder = new DimEncoder(arch, { seed: 3 });
   // Move the running statistics away from 0/1 so folding BatchNorm is really exercised.
   const x = tf.tensor4d(images(8, 16, 1), [8, 16, 16, 3]);
-  tf.tidy(() => encoder.forwardTrain(x));
+  tf.tidy(() => {
+    encoder.forwardTrain(x);
+  });
   const saved = await saveEncoder(join(root, 'tiny'), encoder, { note: 'test' });
   const again = await saveEncoder(join(root, 'tiny'), encoder, { note: 'test' }); // overwrite in place
   assert.equal(again.id, saved.id);
