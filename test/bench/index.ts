@@ -33,10 +33,11 @@ import sharp from 'sharp';
 import { printJson } from '../../main/cli/output';
 import { decodeForModel, decodeForModelAndThumbnail, packBatch } from '../../main/core/imaging/decode';
 import { scanFolder } from '../../main/core/imaging/scan';
-import { DEFAULT_BATCH_SIZE, defaultConcurrency } from '../../main/core/jobs/indexer';
+import { DEFAULT_BATCH_SIZE, defaultConcurrency, type IndexRunResult } from '../../main/core/jobs/indexer';
 import { Library } from '../../main/core/library/library';
 import type { ImageEncoder } from '../../main/ml/image-encoder';
 import { loadEncoder } from '../../main/ml/models';
+import { wasmThreads } from '../../main/ml/wasm';
 import { makeLargePhotos } from './support/large-photos';
 
 export interface IndexBenchOptions {
@@ -70,6 +71,12 @@ export interface IndexBenchResult {
   decodeOnlySeconds: number;
   skipped: number;
   backend: string;
+  wasmThreads: number;
+  /**
+   * Process CPU time per photo, all threads. Against the wall-clock rates it tells whether the
+   * pipeline is CPU-bound (extra work to cut) or stalls (overlap to improve).
+   */
+  cpuMsPerPhoto: { index: number; decodeSharp: number; decodeApp: number };
   stages?: StageRates;
 }
 
@@ -82,17 +89,27 @@ async function pool<T>(items: readonly T[], concurrency: number, task: (item: T)
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
-async function timed(work: () => Promise<unknown>): Promise<number> {
+/** Process CPU seconds (all threads: libuv pool, libvips, wasm workers) spent in each measured pass. */
+const cpuSeconds: Record<string, number> = {};
+
+async function timed(work: () => Promise<unknown>, cpuKey?: string): Promise<number> {
+  const cpu = process.cpuUsage();
   const t = performance.now();
   await work();
-  return (performance.now() - t) / 1000;
+  const wall = (performance.now() - t) / 1000;
+  if (cpuKey) {
+    const used = process.cpuUsage(cpu);
+    cpuSeconds[cpuKey] = (cpuSeconds[cpuKey] ?? 0) + (used.user + used.system) / 1e6;
+  }
+  return wall;
 }
 
 type DecodeWay = 'sharp' | 'app';
 
 /** Decode-only: what sharp alone needs to bring each file to the encoder's input. */
-function decodeOnlyPass(way: DecodeWay, files: readonly string[], inputSize: number, concurrency: number): Promise<number> {
-  return timed(() =>
+function decodeOnlyPass(way: DecodeWay, files: readonly string[], inputSize: number, concurrency: number, measure = true): Promise<number> {
+  return timed(
+    () =>
     pool(files, concurrency, async (file) =>
       way === 'app'
         ? decodeForModel(await readFile(file), inputSize)
@@ -101,7 +118,8 @@ function decodeOnlyPass(way: DecodeWay, files: readonly string[], inputSize: num
             .removeAlpha()
             .raw()
             .toBuffer(),
-    ),
+      ),
+    measure ? `decode-${way}` : undefined,
   );
 }
 
@@ -130,6 +148,7 @@ async function stageRates(files: readonly string[], encoder: ImageEncoder, concu
 
 export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBenchResult> {
   const log = options.log ?? (() => {});
+  for (const key of Object.keys(cpuSeconds)) delete cpuSeconds[key];
   const folder = resolve(options.folder);
   const concurrency = options.concurrency ?? defaultConcurrency();
   const scan = await scanFolder(folder);
@@ -151,8 +170,8 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
   const libraryDir = mkdtempSync(join(tmpdir(), 'dimsearch-bench-index-'));
   try {
     // Warm sharp/libvips and the encoder's kernels outside the timings.
-    await decodeOnlyPass('sharp', files.slice(0, Math.min(2, files.length)), encoder.inputSize, 1);
-    await decodeOnlyPass('app', files.slice(0, Math.min(2, files.length)), encoder.inputSize, 1);
+    await decodeOnlyPass('sharp', files.slice(0, Math.min(2, files.length)), encoder.inputSize, 1, false);
+    await decodeOnlyPass('app', files.slice(0, Math.min(2, files.length)), encoder.inputSize, 1, false);
     await encoder.encode(new Float32Array(encoder.inputSize ** 2 * 3), 1);
 
     const decodeSeconds: Record<DecodeWay, number> = { sharp: 0, app: 0 };
@@ -167,22 +186,23 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
 
     log('index pass (full pipeline into a new library)');
     const library = await Library.open(libraryDir, { encoder });
-    let result;
+    let result: IndexRunResult | undefined;
     let lastLog = performance.now();
+    const report = (phase: string, done: number, total: number) => {
+      const now = performance.now();
+      if (now - lastLog > 5000) {
+        log(`  ${phase} ${done}/${total}`);
+        lastLog = now;
+      }
+    };
     try {
-      result = await library.indexFolder(folder, {
-        concurrency,
-        report: (phase, done, total) => {
-          const now = performance.now();
-          if (now - lastLog > 5000) {
-            log(`  ${phase} ${done}/${total}`);
-            lastLog = now;
-          }
-        },
-      });
+      await timed(async () => {
+        result = await library.indexFolder(folder, { concurrency, report });
+      }, 'index');
     } finally {
       await library.close();
     }
+    if (!result) throw new Error('the index run returned nothing');
     if (result.indexed === 0) throw new Error(`the indexer indexed nothing (skipped: ${result.skipped.map((s) => s.reason).join('; ')})`);
     const indexSeconds = result.seconds;
     log(`index: ${(result.indexed / indexSeconds).toFixed(2)} photos/s (${result.indexed} indexed, ${result.skipped.length} skipped)`);
@@ -208,6 +228,12 @@ export async function runIndexBench(options: IndexBenchOptions): Promise<IndexBe
       decodeOnlySeconds: round(files.length / decodeOnlyPerSecond, 3),
       skipped: result.skipped.length,
       backend: encoder.backend,
+      wasmThreads: wasmThreads(),
+      cpuMsPerPhoto: {
+        index: round((1000 * cpuSeconds.index!) / result.indexed, 2),
+        decodeSharp: round((1000 * cpuSeconds['decode-sharp']!) / (2 * files.length), 2),
+        decodeApp: round((1000 * cpuSeconds['decode-app']!) / (2 * files.length), 2),
+      },
     };
     if (options.breakdown) {
       log('stages alone (same concurrency)');

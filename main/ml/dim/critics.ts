@@ -182,22 +182,23 @@ export class DotCritic implements Critic {
   readonly variables: Map<string, tf.Variable>;
   private readonly globalA: Dense | null;
   private readonly globalB: Dense | null;
-  private readonly localMap: Dense;
-  private readonly localCode: Dense;
+  private readonly localMap: Dense | null;
+  private readonly localCode: Dense | null;
 
   constructor(
     channels: number,
     zDim: number,
-    readonly options: { embedDim?: number; temperature?: number; projectGlobal?: boolean } = {},
+    readonly options: { embedDim?: number; temperature?: number; projectGlobal?: boolean; global?: boolean; local?: boolean } = {},
     init: { seed: number } | { weights: tf.NamedTensorMap } = { seed: 3000 },
   ) {
     const d = options.embedDim ?? 256;
     const p = new Params('critic_dot', 'seed' in init ? init.seed : 0, 'weights' in init ? init.weights : undefined);
-    const project = options.projectGlobal ?? true;
+    const project = (options.projectGlobal ?? true) && (options.global ?? true);
+    const local = options.local ?? true;
     this.globalA = project ? p.dense('global_a', zDim, d, false) : null;
     this.globalB = project ? p.dense('global_b', zDim, d, false) : null;
-    this.localMap = p.dense('local_map', channels, d, true);
-    this.localCode = p.dense('local_code', zDim, d, false);
+    this.localMap = local ? p.dense('local_map', channels, d, true) : null;
+    this.localCode = local ? p.dense('local_code', zDim, d, false) : null;
     this.variables = p.variables;
   }
 
@@ -214,6 +215,7 @@ export class DotCritic implements Critic {
 
   /** [n·h·w, n]: every local feature of image i against every code j (positive where j = i). */
   localScores(local: tf.Tensor4D, z: tf.Tensor2D): tf.Tensor2D {
+    if (!this.localMap || !this.localCode) throw new Error('this dot critic was built without its local part');
     const [n, h, w, c] = local.shape;
     const features = tf.fused.matMul({ a: tf.reshape(local, [n * h * w, c]), b: this.localMap.kernel, bias: this.localMap.bias ?? undefined }) as tf.Tensor2D;
     const codes: tf.Tensor2D = tf.matMul(z, this.localCode.kernel);

@@ -101,7 +101,12 @@ export class DimObjective {
       if (wantGlobal) this.critics.push((this.globalConcat = new GlobalConcatCritic(zDim, this.options.criticHidden, pick(1000))));
       if (wantLocal) this.critics.push((this.localConcat = new LocalConcatCritic(channels, zDim, this.options.criticHidden, pick(2000))));
     } else {
-      this.dot = new DotCritic(channels, zDim, { temperature: this.options.temperature, projectGlobal: this.options.views === 1 }, pick(3000));
+      this.dot = new DotCritic(
+        channels,
+        zDim,
+        { temperature: this.options.temperature, projectGlobal: this.options.views === 1, global: wantGlobal, local: wantLocal },
+        pick(3000),
+      );
       this.critics.push(this.dot);
     }
     this.dvGlobal = createDvState(this.options.dvRate);

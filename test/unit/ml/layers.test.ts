@@ -49,3 +49,24 @@ test('maxPool2x2: value and gradient match maxPool autodiff', () => {
     assert.ok(maxDiff(tf.grad(ours)(x), tf.grad(reference)(x)) < 1e-6);
   });
 });
+
+test('batchNormLeakyRelu gives the same gradients on wasm as on cpu', async () => {
+  const { initBackend } = await import('../../../main/ml/backend');
+  await initBackend('wasm');
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.randomNormal([2, 8, 8, 5], 0.3, 1.5, 'float32', 7) as tf.Tensor4D;
+      const g = tf.randomNormal([5], 1, 0.2, 'float32', 8) as tf.Tensor1D;
+      const b = tf.randomNormal([5], 0, 0.2, 'float32', 9) as tf.Tensor1D;
+      const dy = tf.randomNormal([2, 8, 8, 5], 0, 1, 'float32', 10);
+      const f = (a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.mul(batchNormLeakyRelu(a as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-3, 0.2), dy));
+      return tf.grads(f)([x, g, b]).map((t) => Array.from(t.dataSync()));
+    });
+  };
+  const wasm = await run('wasm');
+  const cpu = await run('cpu');
+  for (let k = 0; k < 3; k++) for (let i = 0; i < cpu[k].length; i++) assert.ok(Math.abs(wasm[k][i] - cpu[k][i]) < 1e-4, `grad ${k}[${i}]`);
+  await tf.setBackend('cpu');
+});
