@@ -10,6 +10,7 @@
  * Library location: --library DIR, else $DIMSEARCH_LIBRARY, else <userData>/library.
  */
 import { app, BrowserWindow, dialog, session, shell } from 'electron';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const appRoot = app.getAppPath();
 /** Native modules and models are unpacked next to the asar (electron.config.ts asarUnpack). */
 const unpackedRoot = appRoot.replace(/app\.asar$/, 'app.asar.unpacked');
+
+// libuv's pool (default 4 threads) runs file reads and sharp's decodes: size it to the machine
+// before any of that work starts (the pool is created on first use).
+process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism() + 2));
 
 // The bundled core finds its models here (it cannot rely on its own file location once bundled).
 process.env.DIMSEARCH_MODELS_DIR ??= join(unpackedRoot, 'native-models');
@@ -79,6 +84,8 @@ async function main(): Promise<void> {
   try {
     backend = await createBackend({
       libraryDir: libraryDirFromArgs(),
+      // Photos added, changed or deleted in the library's folders are indexed while the app runs.
+      watch: true,
       desktop: {
         async pickFolder() {
           const options = { title: 'Add a folder of photos', properties: ['openDirectory' as const] };

@@ -5,8 +5,13 @@
  * Contract: with --json the last stdout line is JSON; progress goes to stderr.
  */
 import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// libuv's pool (default 4 threads) runs file reads and sharp's decodes: size it to the machine
+// before any of that work starts (the pool is created on first use, after the command's import).
+process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism() + 2));
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 

@@ -14,6 +14,8 @@ import { decodeForModel } from './imaging/decode';
 import { Job, type JobContext, type JobKind } from './jobs/job';
 import { Library, LibraryError, type ModelSpace } from './library/library';
 import { compareModels } from './library/compare';
+import { LibraryWatcher, type LibraryWatcherOptions } from './library/watch';
+import type { IndexRunResult } from './jobs/indexer';
 import { availableModels, findModel } from './library/model-catalog';
 import { readCurves } from './training/curves';
 import { TrainingManager } from './training/training-manager';
@@ -33,6 +35,13 @@ export interface BackendOptions {
   encoder?: ImageEncoder;
   desktop: DesktopShell | false | null;
   maxPixels?: number;
+  /**
+   * Keep the library current while the back end runs: files added, changed, moved or deleted in
+   * its folders are indexed as jobs (progress and libraryChanged events as for any index run).
+   */
+  watch?: boolean;
+  /** Timing of the watcher (tests shorten it); see LibraryWatcherOptions. */
+  watchOptions?: Pick<LibraryWatcherOptions, 'debounceMs' | 'maxDelayMs' | 'writeSettleMs' | 'usePolling'>;
 }
 
 type Listener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -121,6 +130,28 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
 
   const training = new TrainingManager(() => library, emit);
 
+  /** A watcher run of one folder, as an index job (cancelled with the job or when the watcher closes). */
+  const indexFolderAsJob = async (folderPath: string, options: { signal?: AbortSignal }): Promise<IndexRunResult> => {
+    let result: IndexRunResult | undefined;
+    const job = startJob('index', async (signal, report) => {
+      const signals = options.signal ? [signal, options.signal] : [signal];
+      result = await library.indexFolder(folderPath, { signal: AbortSignal.any(signals), report });
+      return result;
+    });
+    const end = await job.finished;
+    if (!result) throw new Error(end.error ?? `watcher run of ${folderPath} ${end.status}`);
+    return result;
+  };
+
+  // Not awaited: the initial walk of a big library must not delay the window.
+  const watcher = options.watch
+    ? LibraryWatcher.open(library, {
+        ...options.watchOptions,
+        indexFolder: indexFolderAsJob,
+        onError: (error, folder) => process.stderr.write(`dimsearch: watching ${folder ?? 'the library'}: ${error.message}\n`),
+      })
+    : null;
+
   /** Index the library with a model's space as a job (once at a time per model); `then` runs the indexing. */
   const startModelJob = (space: ModelSpace, model: ModelInfo, run: (signal: AbortSignal, report: JobContext['report']) => Promise<JobResult>) => {
     const running = modelJobs.get(space.modelId);
@@ -154,6 +185,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
       // Checked now so a bad path is an error of this call, not a failed job later.
       const folder = await library.addFolder(path);
       const job = startJob('index', (signal, report) => library.indexFolder(folder.path, { signal, report }));
+      // Watched from now on (a no-op when it already is, e.g. a subfolder of a library folder).
+      if (watcher) {
+        void watcher.ready
+          .then(() => watcher.watchFolders([folder.path]))
+          .catch((error: Error) => process.stderr.write(`dimsearch: cannot watch ${folder.path}: ${error.message}\n`));
+      }
       return { jobId: job.id };
     },
     async reindex() {
@@ -245,6 +282,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
     async close() {
       if (closing) return;
       closing = true;
+      // First, so no watcher run starts while the jobs are wound down.
+      await watcher?.close();
       const running = [...jobs.values()].filter((job) => job.status === 'running');
       for (const job of running) job.cancel();
       await Promise.all(running.map((job) => job.finished));

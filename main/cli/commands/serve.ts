@@ -1,8 +1,10 @@
 /**
- * `npm run serve -- --library DIR [--folder PATH] [--port N] [--json]`
+ * `npm run serve -- --library DIR [--folder PATH] [--port N] [--no-watch] [--json]`
  *
  * Web mode: the app in a browser, for headless machines. Listens on 127.0.0.1 only; the printed
- * URL carries a per-launch token. --folder starts indexing that folder at launch. The last stdout
+ * URL carries a per-launch token. --folder starts indexing that folder at launch. The library's
+ * folders are watched while it runs (new, changed, moved and deleted photos are indexed as jobs);
+ * --no-watch turns that off. The last stdout
  * line is `listening on <url>` (or, with --json, {"url","port","token"}). Runs until SIGINT/SIGTERM.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -65,6 +67,7 @@ export async function run(args: string[]): Promise<void> {
       folder: { type: 'string' },
       port: { type: 'string' },
       model: { type: 'string' },
+      'no-watch': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -77,6 +80,7 @@ export async function run(args: string[]): Promise<void> {
     libraryDir: resolve(values.library),
     ...(values.model ? { model: values.model } : {}),
     desktop: null,
+    watch: !values['no-watch'],
   });
 
   let server: Awaited<ReturnType<typeof startWebServer>>;

@@ -46,7 +46,11 @@ export interface IndexRunOptions {
   maxFileBytes?: number;
   /** Folders (real paths) never to descend into, e.g. the library itself. */
   excludeDirs?: string[];
-  /** Save + commit at least this often while running. */
+  /**
+   * Save + commit at least this often while running (default 5 s). The interval grows with the
+   * index: a checkpoint saves the whole index file, so it waits at least SAVE_COST_FACTOR times the
+   * last save's duration, keeping saves to about 5% of a run on a large library.
+   */
   checkpointMs?: number;
 }
 
@@ -69,6 +73,14 @@ export interface IndexRunResult {
 }
 
 export const DEFAULT_BATCH_SIZE = 32;
+export const DEFAULT_CHECKPOINT_MS = 5000;
+/** A checkpoint waits at least this many times as long as the last one took (saves ≤ ~5% of a run). */
+export const SAVE_COST_FACTOR = 20;
+
+/** How long to wait after a checkpoint before the next one, given what the last one cost. */
+export function checkpointInterval(checkpointMs: number, lastSaveMs: number): number {
+  return Math.max(checkpointMs, SAVE_COST_FACTOR * lastSaveMs);
+}
 export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 
 export function defaultConcurrency(): number {
@@ -105,7 +117,7 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
   const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const checkpointMs = options.checkpointMs ?? 5000;
+  const checkpointMs = options.checkpointMs ?? DEFAULT_CHECKPOINT_MS;
 
   // ---- scan and diff ----
   report('scanning', 0, 0);
@@ -133,20 +145,23 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
   const dropped: number[] = []; // rows whose files changed into something unreadable
   let pending: PhotoUpsert[] = [];
   let lastCheckpoint = performance.now();
+  let checkpointEvery = checkpointMs;
   const ready: Decoded[] = [];
   let encoding: Promise<void> = Promise.resolve();
   let fatal: unknown = null;
 
   const checkpoint = () => {
     if (pending.length === 0 && !index.dirty) return;
+    const saveStarted = performance.now();
     index.save(target.indexFile);
     const replaced = store.commitPhotos(modelId, pending);
     pending = [];
     for (const label of replaced) index.remove(label);
     lastCheckpoint = performance.now();
+    checkpointEvery = checkpointInterval(checkpointMs, lastCheckpoint - saveStarted);
   };
   const maybeCheckpoint = () => {
-    if (performance.now() - lastCheckpoint >= checkpointMs) checkpoint();
+    if (performance.now() - lastCheckpoint >= checkpointEvery) checkpoint();
   };
 
   const upsertFor = (item: WorkItem, hash: string, width: number | null, height: number | null, label: number | null): PhotoUpsert => ({

@@ -58,6 +58,7 @@ export class LibraryWatcher {
   private running: Promise<void> | null = null;
   private controller: AbortController | null = null;
   private closed = false;
+  private readonly closing = new AbortController();
   private idleWaiters: (() => void)[] = [];
   private readonly debounceMs: number;
   private readonly maxDelayMs: number;
@@ -74,10 +75,24 @@ export class LibraryWatcher {
 
   /** Start watching every folder of the library; resolves once the watches are in place. */
   static async start(library: Library, options: LibraryWatcherOptions = {}): Promise<LibraryWatcher> {
-    const watcher = new LibraryWatcher(library, options);
-    await watcher.watchFolders(library.folders().map((f) => f.path));
+    const watcher = LibraryWatcher.open(library, options);
+    await watcher.ready;
     return watcher;
   }
+
+  /**
+   * Start watching without waiting: the initial walk of a big library takes a while, and nothing
+   * needs to wait for it (changes made during the walk are seen once it is done). `ready` settles
+   * when the watches are in place, or at close.
+   */
+  static open(library: Library, options: LibraryWatcherOptions = {}): LibraryWatcher {
+    const watcher = new LibraryWatcher(library, options);
+    watcher.ready = watcher.watchFolders(library.folders().map((f) => f.path));
+    return watcher;
+  }
+
+  /** Settles once the folders watched at start have their watches in place (or the watcher closed). */
+  ready: Promise<void> = Promise.resolve();
 
   /** Watch folders added to the library after start (call after `library.addFolder`). */
   async watchFolders(paths: readonly string[]): Promise<void> {
@@ -110,7 +125,11 @@ export class LibraryWatcher {
     watcher.on('addDir', (path: string) => this.note(path, 'added'));
     watcher.on('unlinkDir', (path: string) => this.note(path, 'removed'));
     watcher.on('error', (error: unknown) => this.options.onError?.(error instanceof Error ? error : new Error(String(error)), folder));
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    // A watcher closed during its initial walk never says 'ready': closing ends the wait too.
+    await new Promise<void>((resolve) => {
+      watcher.once('ready', () => resolve());
+      this.closing.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
   }
 
   /** Folders with changes not yet indexed. */
@@ -128,6 +147,7 @@ export class LibraryWatcher {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.dueAt = null;

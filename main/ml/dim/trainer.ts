@@ -315,7 +315,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     config = { ...resumed.state.config, epochs: options.epochs ?? resumed.state.config.epochs, out: resolve(options.out), name: options.name ?? resumed.state.config.name };
   }
 
-  const dataset = await loadDataset(config, resumed ? resumed.state.files : null, options.signal, report);
+  let dataset: Dataset;
+  try {
+    dataset = await loadDataset(config, resumed ? resumed.state.files : null, options.signal, report);
+  } catch (error) {
+    if (!options.signal?.aborted) throw error;
+    // Cancelled while reading photos: nothing trained, nothing new to save.
+    tf.dispose(Object.values(resumed?.tensors ?? {}));
+    return {
+      status: 'cancelled', model: null, modelId: null, epochs: resumed?.state.epoch ?? 0, steps: resumed?.state.stepsDone ?? 0, images: 0,
+      imagesPerSecond: 0, backend, seconds: (performance.now() - started) / 1000, skipped: [], checkpoint: existsSync(checkpointDir) ? checkpointDir : null,
+      history: resumed?.state.history ?? [],
+    };
+  }
   const skipped = [...(resumed?.state.skipped ?? []), ...dataset.skipped];
   const n = dataset.files.length;
   if (n < 2) {
