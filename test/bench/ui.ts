@@ -30,6 +30,7 @@ import type { PhotoUpsert } from '../../main/core/index/store';
 import { contentHash } from '../../main/core/jobs/indexer';
 import { Library } from '../../main/core/library/library';
 import { startServe } from '../e2e/serve-process';
+import { readModelInfo } from '../../main/ml/models';
 import { makePhoto } from '../fixtures/photos';
 import { ClusteredCodes, percentile } from './support/clustered-codes';
 
@@ -78,7 +79,10 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 export async function buildLargeLibrary(dir: string, n: number, distinct: number): Promise<{ libraryDir: string; buildSeconds: number | null }> {
   const libraryDir = join(dir, 'library');
   const marker = join(dir, 'built.json');
-  if (existsSync(marker) && JSON.parse(readFileSync(marker, 'utf8')).n === n) {
+  // Codes belong to a model: a library built under another shipped model is built again.
+  const modelId = (await readModelInfo('dim-both')).id;
+  const built = existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as { n?: number; modelId?: string }) : null;
+  if (built?.n === n && built.modelId === modelId) {
     log(`reusing the ${n.toLocaleString('en')}-photo library in ${dir}`);
     return { libraryDir, buildSeconds: null };
   }
@@ -157,7 +161,7 @@ export async function buildLargeLibrary(dir: string, n: number, distinct: number
     await library.close();
   }
   const buildSeconds = (performance.now() - started) / 1000;
-  writeFileSync(marker, JSON.stringify({ n, distinct }));
+  writeFileSync(marker, JSON.stringify({ n, distinct, modelId }));
   log(`built in ${buildSeconds.toFixed(1)} s`);
   return { libraryDir, buildSeconds };
 }

@@ -61,6 +61,11 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
       );
     `);
   },
+  // A photo's codes by photo id (commits, re-encodes and the cascade of a photo's deletion look them
+  // up so): without it each lookup scans every code, and indexing a large library turns quadratic.
+  (db) => {
+    db.exec('CREATE INDEX codes_by_photo ON codes(photo_id)');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
