@@ -10,6 +10,7 @@
  * Library location: --library DIR, else $DIMSEARCH_LIBRARY, else <userData>/library.
  */
 import { app, BrowserWindow, dialog, session, shell } from 'electron';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,12 @@ const unpackedRoot = appRoot.replace(/app\.asar$/, 'app.asar.unpacked');
 // libuv's pool (default 4 threads) runs file reads and sharp's decodes: size it to the machine
 // before any of that work starts (the pool is created on first use).
 process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism() + 2));
+// In development (`npm start`) better-sqlite3 has a second build for Electron's ABI beside Node's
+// (made by main/app/electron-native.mjs); packaged apps are rebuilt for Electron by electron-builder.
+{
+  const electronSqlite = join(process.cwd(), '.cache', 'electron-native', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+  if (!app.isPackaged && existsSync(electronSqlite)) process.env.DIMSEARCH_SQLITE_BINDING ??= electronSqlite;
+}
 
 // The bundled core finds its models here (it cannot rely on its own file location once bundled).
 process.env.DIMSEARCH_MODELS_DIR ??= join(unpackedRoot, 'native-models');

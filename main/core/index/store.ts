@@ -167,7 +167,10 @@ export class Store {
   private constructor(readonly db: Db) {}
 
   static open(file: string): Store {
-    const db = new Database(file);
+    // better-sqlite3 is compiled per runtime ABI: the desktop shell may point at a copy built for
+    // Electron (see main/app/electron-native.mjs); the CLI, web mode and tests use Node's build.
+    const nativeBinding = process.env.DIMSEARCH_SQLITE_BINDING;
+    const db = new Database(file, nativeBinding ? { nativeBinding } : {});
     try {
       refuseUnknownSchema(db);
       db.pragma('journal_mode = WAL');
