@@ -60,10 +60,36 @@ export function modelIdFor(name: string, weights: Uint8Array | ArrayBuffer): str
   return `${name}-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
 }
 
+/**
+ * Finish a directory replacement that a crash interrupted between its two renames
+ * (`dir` → `dir.old-TAG`, then `dir.tmp-TAG` → `dir`): both sides are complete then, so the new
+ * one is moved into place. A lone `.tmp-*` is an unfinished write and is left alone.
+ */
+export async function recoverDirAtomic(dir: string): Promise<void> {
+  const target = resolve(dir);
+  if (existsSync(target)) return;
+  const prefix = `${basename(target)}.old-`;
+  let siblings: string[];
+  try {
+    siblings = await readdir(dirname(target));
+  } catch {
+    return;
+  }
+  for (const name of siblings.filter((n) => n.startsWith(prefix)).sort().reverse()) {
+    const tag = name.slice(prefix.length);
+    const old = join(dirname(target), name);
+    const temp = `${target}.tmp-${tag}`;
+    await rename(existsSync(temp) ? temp : old, target);
+    await rm(old, { recursive: true, force: true });
+    return;
+  }
+}
+
 /** Write `files` as directory `dir`, atomically (temp dir beside it, then rename). */
 export async function writeDirAtomic(dir: string, files: Record<string, string | Uint8Array>): Promise<void> {
   const target = resolve(dir);
   await mkdir(dirname(target), { recursive: true });
+  await recoverDirAtomic(target);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const temp = `${target}.tmp-${tag}`;
   await mkdir(temp, { recursive: true });
@@ -130,6 +156,7 @@ interface ReadModel {
 
 async function readModelDir(dirOrName: string): Promise<ReadModel> {
   const dir = resolveModelDir(dirOrName);
+  await recoverDirAtomic(dir);
   const modelPath = join(dir, 'model.json');
   if (!existsSync(modelPath)) throw new Error(`no model at ${dir} (model.json missing)`);
   let modelJson: ModelJson;

@@ -17,7 +17,7 @@ import { basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend';
-import { saveEncoder, writeDirAtomic, encodeNamedTensors } from '../models';
+import { saveEncoder, writeDirAtomic, recoverDirAtomic, encodeNamedTensors } from '../models';
 import { decodeForModel } from '../../core/imaging/decode';
 import { scanFolder } from '../../core/imaging/scan';
 import { augmentBatch } from './augment';
@@ -273,6 +273,7 @@ async function writeCheckpoint(dir: string, state: Omit<CheckpointState, 'weight
 }
 
 async function readCheckpoint(dir: string): Promise<{ state: CheckpointState; tensors: tf.NamedTensorMap }> {
+  await recoverDirAtomic(dir);
   const statePath = join(dir, 'state.json');
   if (!existsSync(statePath)) throw new Error(`no checkpoint to resume at ${dir}`);
   const state = JSON.parse(await readFile(statePath, 'utf8')) as CheckpointState;
