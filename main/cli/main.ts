@@ -4,10 +4,10 @@
  * this dispatcher finds it by name, so adding a command never touches this file.
  * Contract: with --json the last stdout line is JSON; progress goes to stderr.
  */
-import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { dispatch } from './dispatch';
 
 // libuv's pool (default 4 threads) runs file reads and sharp's decodes: size it to the machine
 // before any of that work starts (the pool is created on first use, after the command's import).
@@ -15,30 +15,8 @@ process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism() + 2
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
-function available(): string[] {
-  return readdirSync(commandsDir)
-    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
-    .map((f) => f.replace(/\.(ts|js)$/, ''))
-    .sort();
-}
-
-async function main(): Promise<void> {
-  const [name, ...args] = process.argv.slice(2);
-  const names = available();
-  if (!name || name === '--help' || name === 'help') {
-    process.stdout.write(`usage: dimsearch <command> [options]\ncommands: ${names.join(', ')}\n`);
-    return;
-  }
-  if (!names.includes(name)) {
-    process.stderr.write(`dimsearch: unknown command '${name}' (commands: ${names.join(', ')})\n`);
-    process.exitCode = 2;
-    return;
-  }
-  const file = readdirSync(commandsDir).find((f) => f.replace(/\.(ts|js)$/, '') === name)!;
-  const command = (await import(pathToFileURL(join(commandsDir, file)).href)) as {
-    run(args: string[]): Promise<void>;
-  };
-  await command.run(args);
+function main(): Promise<void> {
+  return dispatch({ dir: commandsDir, program: 'dimsearch', noun: 'command', argv: process.argv.slice(2) });
 }
 
 /** Exit once stdout has drained: wasm's pthread workers would otherwise keep a finished command alive. */
