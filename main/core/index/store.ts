@@ -139,14 +139,7 @@ export interface ModelRow {
 }
 
 /** What the indexer commits for one photo: its file facts and (when encoded) its label. */
-export interface PhotoUpsert {
-  folderId: number;
-  path: string;
-  size: number;
-  mtimeMs: number;
-  hash: string;
-  width: number | null;
-  height: number | null;
+export interface PhotoUpsert extends Omit<PhotoRow, 'id'> {
   /** The label now holding this photo's code in the model's saved index; null keeps none. */
   label: number | null;
 }
