@@ -50,7 +50,7 @@ export const LibraryInfo = z.object({
 });
 export type LibraryInfo = z.infer<typeof LibraryInfo>;
 
-export const JobKind = z.enum(['index', 'train']);
+export const JobKind = z.enum(['index', 'train', 'measure']);
 export const JobProgress = z.object({
   jobId: z.string(),
   kind: JobKind,
@@ -251,6 +251,11 @@ export const calls = {
     z.object({ id, k, models: z.array(z.string().max(200)).min(1).max(6) }),
     z.object({ columns: z.array(CompareColumn), overlap: z.array(CompareOverlap) }),
   ),
+  /**
+   * Measure a model's global and local lower bounds of I(X; Z) on a held-out sample of this
+   * library's photos (a job). When it ends, listModels shows them as the card's `information`.
+   */
+  measureInformation: call(z.object({ model: z.string().max(200), samples: z.number().int().min(32).max(4096).optional() }), z.object({ jobId: z.string() })),
   /** The local feature map C of a library photo under a model (default: the library's). */
   featureMaps: call(z.object({ id, model: z.string().max(200).optional(), top: z.number().int().min(1).max(64).optional() }), FeatureMaps),
 } as const;

@@ -17,6 +17,8 @@ import { compareModels } from './library/compare';
 import { LibraryWatcher, type LibraryWatcherOptions } from './library/watch';
 import type { IndexRunResult } from './jobs/indexer';
 import { availableModels, findModel } from './library/model-catalog';
+import { InformationStore } from './library/information-store';
+import { measureLibraryInformation } from './library/measure-information';
 import { readCurves } from './training/curves';
 import { TrainingManager } from './training/training-manager';
 
@@ -129,6 +131,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
   });
 
   const training = new TrainingManager(() => library, emit);
+  const information = new InformationStore(library.dir);
 
   /** A watcher run of one folder, as an index job (cancelled with the job or when the watcher closes). */
   const indexFolderAsJob = async (folderPath: string, options: { signal?: AbortSignal }): Promise<IndexRunResult> => {
@@ -225,7 +228,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
     async listModels(): Promise<CallOutput<'listModels'>> {
       const current = modelInfo();
       const models = await availableModels(library.dir);
-      return models.some((m) => m.id === current.id) ? models : [current, ...models];
+      return (models.some((m) => m.id === current.id) ? models : [current, ...models]).map((m) => information.annotate(m));
     },
     async startTraining(request) {
       return training.start(request, (work) => startJob('train', (signal) => work(signal)));
@@ -253,6 +256,14 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
         if (modelIndexedAt.get(space.modelId) === library.photoCount()) return null;
         return startModelJob(space, model, (signal, report) => library.indexAll({ signal, report }, space));
       });
+    },
+    async measureInformation({ model, samples }) {
+      const info = await findModel(library.dir, model, modelInfo());
+      const job = startJob('measure', async (signal, report) => {
+        information.set(info.id, await measureLibraryInformation(library, info, { samples, signal, report }));
+        return {};
+      });
+      return { jobId: job.id };
     },
     async featureMaps({ id, model, top }) {
       const info = model ? await findModel(library.dir, model, modelInfo()) : modelInfo();

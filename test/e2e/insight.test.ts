@@ -3,7 +3,7 @@
  * the training panel runs short trainings with live curves, cancels one, and re-indexes the
  * library with a trained model; the Compare view shows three models' nearest photos for a
  * clicked photo with their overlap; the Feature maps view shows the strongest channels, the PCA
- * colour image and the per-channel MI. Trainings are tiny (16 photos, batch 4, one epoch).
+ * colour image and the per-channel MI. Trainings are tiny (32 photos, batch 4, one epoch).
  * Screenshots go to test-results/.
  */
 import { test } from 'node:test';
@@ -18,7 +18,7 @@ import { repoRoot, startServe, type ServeProcess } from './serve-process';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const screenshots = join(repoRoot, 'test-results');
-const photoCount = 16;
+const photoCount = 32;
 
 async function chartPoints(page: Page, testid: string): Promise<number> {
   return Number(await page.locator(`[data-testid=${testid}]`).getAttribute('data-points'));
@@ -137,6 +137,17 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     for (const shared of await pairs.evaluateAll((ps) => ps.map((p) => Number(p.getAttribute('data-shared'))))) {
       assert.ok(shared >= 0 && shared <= 12);
     }
+    // Measuring a shipped model on this library's photos (all held out from its training) replaces
+    // whatever its card said with a held-out bound.
+    const shipped = page.locator('[data-testid=compare-column][data-model-id^="dim-both-"]');
+    await shipped.locator('[data-testid=measure-information]').click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=compare-column][data-model-id^="dim-both-"] [data-testid=compare-information]')?.getAttribute('title')?.includes('32 photos of this library'),
+      null,
+      { timeout: 90_000 },
+    );
+    assert.equal(await shipped.locator('[data-testid=compare-information]').getAttribute('data-source'), 'held-out');
+    assert.equal(await shipped.locator('[data-testid=measure-error]').count(), 0);
     await page.screenshot({ path: join(screenshots, 'insight-3-compare.png'), fullPage: true });
 
     // Dropping a model leaves two columns.

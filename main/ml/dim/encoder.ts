@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../gradients';
-import { batchNormLeakyRelu, maxPool2x2, type BatchStatistics } from './layers';
+import { batchNormLeakyRelu, globalMaxPool, maxPool2x2, type BatchStatistics } from './layers';
 
 export interface EncoderOptions {
   /** Square input side in pixels. */
@@ -221,7 +221,7 @@ export class DimEncoder {
   }
 
   private head(h: tf.Tensor4D): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
-    const pooled = tf.max(h, [1, 2]) as tf.Tensor2D;
+    const pooled = globalMaxPool(h);
     return {
       mean: tf.add(tf.matMul(pooled, this.meanKernel), this.meanBias),
       logVar: tf.add(tf.matMul(pooled, this.logVarKernel), this.logVarBias),

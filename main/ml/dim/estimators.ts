@@ -127,11 +127,20 @@ function jsd({ pos, neg, negMask }: PairScores): Estimate {
   return { loss, bound, jsd: tf.neg(loss) };
 }
 
+/**
+ * log Σ_j exp(x[i, j]) per row, shifted by the row max. The shift carries no gradient (it cancels
+ * out): tf.logSumExp lets it through Max's gradient, a broadcasting Equal that is slow on wasm.
+ */
+function rowLogSumExp(x: tf.Tensor2D): tf.Tensor1D {
+  const shift = stopGradient(tf.max(x, 1, true));
+  return tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, shift)), 1)), tf.reshape(shift, [-1])) as tf.Tensor1D;
+}
+
 function infoNce({ pos, neg, negMask }: PairScores): Estimate {
   const m = neg.shape[1];
   const negatives = negMask ? tf.add(tf.mul(neg, negMask), tf.mul(tf.sub(1, negMask), MASKED)) : neg;
   const logits = tf.concat([tf.expandDims(pos, 1), negatives], 1);
-  const rowLoss = tf.sub(tf.logSumExp(logits, 1), pos);
+  const rowLoss = tf.sub(rowLogSumExp(logits as tf.Tensor2D), pos);
   const loss = tf.mean(rowLoss) as tf.Scalar;
   const realNegatives = negMask ? tf.sum(negMask, 1) : tf.fill([pos.shape[0]], m);
   const bound = tf.mean(tf.sub(tf.log(tf.add(realNegatives, 1)), rowLoss)) as tf.Scalar;

@@ -63,7 +63,8 @@ export function batchNormLeakyRelu(
       value: out,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xhat, preAct, r, gam] = saved;
-        const dp = tf.where(tf.greater(preAct, 0), dy, tf.mul(dy, alpha)) as tf.Tensor4D;
+        // LeakyReLU's derivative is Step(pre, alpha): 1 above zero, alpha below (one fast kernel).
+        const dp = tf.mul(dy, tf.step(preAct, alpha)) as tf.Tensor4D;
         const dBeta = tf.reshape(channelSums(dp), [c]);
         const dGamma = tf.reshape(channelSums(tf.mul(dp, xhat) as tf.Tensor4D), [c]);
         const dx = tf.mul(tf.mul(gam, r), tf.sub(tf.sub(dp, tf.div(dBeta, m)), tf.mul(xhat, tf.div(dGamma, m))));
@@ -74,12 +75,16 @@ export function batchNormLeakyRelu(
   return op(x, gamma, beta);
 }
 
-/** 2×2 max pooling, stride 2 (even sides), with a broadcast-mask gradient. */
-export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  if (h % 2 !== 0 || w % 2 !== 0) throw new Error(`maxPool2x2 needs even sides, got ${h}×${w}`);
+/**
+ * Max pooling over non-overlapping windows (window = stride) with a broadcast-mask gradient:
+ * dx = [x equals its window's max] · dy, both brought to full size by nearest-neighbour
+ * upsampling. Replaces the backend's MaxPoolGrad loop (twice as slow on wasm) and, for a global
+ * max, Max's gradient (a broadcasting Equal, very slow on wasm).
+ */
+function windowMaxPool(x: tf.Tensor4D, windowH: number, windowW: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
   const op = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
-    const pooled = tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid');
+    const pooled = tf.maxPool(input as tf.Tensor4D, [windowH, windowW], [windowH, windowW], 'valid');
     save([input, pooled]);
     return {
       value: pooled,
@@ -92,4 +97,17 @@ export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
     };
   }) as never) as (a: tf.Tensor) => tf.Tensor4D;
   return op(x);
+}
+
+/** 2×2 max pooling, stride 2 (even sides). */
+export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  if (h % 2 !== 0 || w % 2 !== 0) throw new Error(`maxPool2x2 needs even sides, got ${h}×${w}`);
+  return windowMaxPool(x, 2, 2);
+}
+
+/** Global max pooling over the spatial axes: [n, h, w, c] → [n, c]. */
+export function globalMaxPool(x: tf.Tensor4D): tf.Tensor2D {
+  const [n, h, w, c] = x.shape;
+  return tf.reshape(windowMaxPool(x, h, w), [n, c]);
 }

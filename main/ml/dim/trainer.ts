@@ -58,6 +58,11 @@ export interface TrainOptions {
   resume?: boolean;
   /** Keep the checkpoint after a finished run (default: removed). */
   keepCheckpoint?: boolean;
+  /**
+   * Also checkpoint mid-epoch when this many seconds have passed since the last checkpoint, so a
+   * long run killed outright (no chance to save) loses at most that much work.
+   */
+  checkpointEverySeconds?: number;
   /** Stop after this many steps in this call (tests; the run stays resumable). */
   maxSteps?: number;
   /** When cancelled (or stopped by maxSteps), also write the model directory from the current weights. */
@@ -398,6 +403,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const trainStart = performance.now();
   let lastTerms: Record<string, number> = {};
   let stepsThisCall = 0;
+  let lastCheckpointAt = performance.now();
   let status: TrainResult['status'] = 'done';
   const batch = new Float32Array(batchSize * per);
 
@@ -412,6 +418,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (options.maxSteps != null && stepsThisCall >= options.maxSteps) {
           status = 'stopped';
           break;
+        }
+        if (options.checkpointEverySeconds != null && step > 0 && performance.now() - lastCheckpointAt > options.checkpointEverySeconds * 1000) {
+          await saveCheckpoint(`step ${step} of epoch ${epoch + 1}: periodic checkpoint`);
+          lastCheckpointAt = performance.now();
         }
         for (let b = 0; b < batchSize; b++) toFloats(dataset.pixels[order[step * batchSize + b]], batch, b * per);
         const stepSeed = deriveSeed(config.seed, 200, epoch, step);
@@ -468,6 +478,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       epoch++;
       step = 0;
       await saveCheckpoint(`epoch ${epoch} of ${config.epochs} done`);
+      lastCheckpointAt = performance.now();
     }
     if (status !== 'done') await saveCheckpoint(status === 'cancelled' ? 'cancelled: state saved, resumable' : 'paused: state saved, resumable');
 

@@ -21,14 +21,19 @@ function dilate(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
 
 /**
  * Rotate a filter by 180° and swap its in/out channels: [kh, kw, Ci, Co] → [kh, kw, Co, Ci].
- * The rotation reverses the order of the kh·kw taps, done with contiguous slices (wasm's Reverse
- * kernel is several times slower).
+ * The rotation reverses the order of the kh·kw taps: a product with the kh·kw anti-identity
+ * (one fast GEMM; wasm's Reverse kernel, or a slice per tap, is several times slower).
  */
 function rotateAndSwap(filter: tf.Tensor4D): tf.Tensor4D {
   const [kh, kw, ci, co] = filter.shape;
-  const taps = tf.reshape(filter, [kh * kw, ci, co]);
-  const reversed = kh * kw === 1 ? taps : tf.concat(Array.from({ length: kh * kw }, (_, i) => tf.slice(taps, [kh * kw - 1 - i, 0, 0], [1, ci, co])), 0);
-  return tf.reshape(tf.transpose(reversed, [0, 2, 1]), [kh, kw, co, ci]);
+  const k = kh * kw;
+  let taps = tf.reshape(filter, [k, ci * co]);
+  if (k > 1) {
+    const reversal = new Float32Array(k * k);
+    for (let i = 0; i < k; i++) reversal[i * k + (k - 1 - i)] = 1;
+    taps = tf.matMul(tf.tensor2d(reversal, [k, k]), taps);
+  }
+  return tf.reshape(tf.transpose(tf.reshape(taps, [k, ci, co]), [0, 2, 1]), [kh, kw, co, ci]);
 }
 
 export function conv2dBackpropInputImpl(

@@ -38,6 +38,18 @@ export interface MiTrainingOptions {
   /** Fresh evaluation batches (default 8) of this many pairs (default 1024). */
   evalBatches?: number;
   evalBatch?: number;
+  /**
+   * Where the evaluation batches come from (default: fresh draws from `sampler`). Give a sampler
+   * over a held-out pool when the samples are a finite set rather than a distribution.
+   */
+  evalSampler?: PairSampler;
+  /**
+   * Early stopping for finite samples: every `every` steps (and before the first) the critic's
+   * bound is read on `sampler` (a validation pool apart from both training and evaluation
+   * pools), and the critic that scored best is the one evaluated. Keeps a critic that memorised
+   * its few training pairs from reporting a meaningless, very negative bound.
+   */
+  validation?: { sampler: PairSampler; batch: number; every?: number };
   /** Seed of the critic's initial weights (default 0). The sampler carries its own seed. */
   seed?: number;
   signal?: AbortSignal;
@@ -98,7 +110,20 @@ export async function estimateMutualInformation(
   const dvState = estimator === 'dv' ? createDvState(options.emaRate ?? 0.01) : undefined;
   const curve: number[] = [];
   const started = performance.now();
+  const validate = options.validation;
+  let best: { bound: number; weights: tf.Tensor[] } | null = null;
+  const checkValidation = async () => {
+    if (!validate) return;
+    const { x, y } = validate.sampler(validate.batch);
+    const bound = tf.tidy(() => estimate(estimator, fromScoreMatrix(critic.scores(tf.tensor2d(x, [validate.batch, dims.dx]), tf.tensor2d(y, [validate.batch, dims.dy])))).bound);
+    const value = (await bound.data())[0];
+    bound.dispose();
+    if (best && !(value > best.bound)) return;
+    if (best) tf.dispose(best.weights);
+    best = { bound: value, weights: critic.variables.map((v) => tf.clone(v)) };
+  };
   try {
+    await checkValidation();
     for (let step = 1; step <= steps; step++) {
       signal?.throwIfAborted();
       optimizer.setLearningRate(learningRate * decay(step, steps));
@@ -118,6 +143,7 @@ export async function estimateMutualInformation(
       bound.dispose();
       if (!Number.isFinite(value)) throw new Error(`MI estimation diverged at step ${step} (bound ${value}); lower the learning rate`);
       curve.push(value);
+      if (validate && (step % (validate.every ?? 25) === 0 || step === steps)) await checkValidation();
       if (options.onProgress && (step % progressEvery === 0 || step === steps)) {
         const elapsed = (performance.now() - started) / 1000;
         const rate = step / elapsed;
@@ -125,11 +151,13 @@ export async function estimateMutualInformation(
       }
     }
     const trainSeconds = (performance.now() - started) / 1000;
+    const chosen = best as { bound: number; weights: tf.Tensor[] } | null;
+    if (chosen) critic.variables.forEach((v, i) => v.assign(chosen.weights[i]));
 
     const bounds: number[] = [];
     for (let b = 0; b < evalBatches; b++) {
       signal?.throwIfAborted();
-      const { x, y } = sampler(evalBatch);
+      const { x, y } = (options.evalSampler ?? sampler)(evalBatch);
       const bound = tf.tidy(() => {
         const scores = critic.scores(tf.tensor2d(x, [evalBatch, dims.dx]), tf.tensor2d(y, [evalBatch, dims.dy]));
         return estimate(estimator, fromScoreMatrix(scores)).bound;
@@ -153,6 +181,7 @@ export async function estimateMutualInformation(
       backend: tf.getBackend(),
     };
   } finally {
+    if (best) tf.dispose((best as { weights: tf.Tensor[] }).weights);
     critic.dispose();
     optimizer.dispose();
     if (dvState) disposeDvState(dvState);

@@ -44,15 +44,17 @@ export function describeModel(model: ModelInfo): string {
 
 /**
  * A model's mutual-information lower bounds in nats, when its card has them: a held-out estimate
- * (`information`) if one was made, else the last epoch's training estimates (`finalTerms`).
+ * (`information`, with what it was measured on) if one was made, else the last epoch's training
+ * estimates (`finalTerms`).
  */
-export function modelInformation(model: ModelInfo): { global?: number; local?: number; source: 'held-out' | 'training' } | null {
+export function modelInformation(model: ModelInfo): { global?: number; local?: number; source: 'held-out' | 'training'; heldOut?: string } | null {
   const card = model.card as { information?: Record<string, unknown>; finalTerms?: Record<string, unknown> };
   const pick = (terms: Record<string, unknown> | undefined, source: 'held-out' | 'training') => {
     if (!terms || typeof terms !== 'object') return null;
     const global = typeof terms.miGlobal === 'number' ? terms.miGlobal : undefined;
     const local = typeof terms.miLocal === 'number' ? terms.miLocal : undefined;
-    return global === undefined && local === undefined ? null : { global, local, source };
+    const heldOut = typeof terms.heldOut === 'string' ? terms.heldOut : undefined;
+    return global === undefined && local === undefined ? null : { global, local, source, heldOut };
   };
   return pick(card.information, 'held-out') ?? pick(card.finalTerms, 'training');
 }

@@ -232,3 +232,30 @@ test('useModel switches the library to a model; searches use it and the choice s
   assert.equal((await call('libraryInfo', {})).model.id, trainedId, 'the library reopens with the chosen model');
   assert.deepEqual(violations, []);
 });
+
+test('measureInformation bounds a model’s I(X; Z) on held-out library photos; listModels then shows them', async () => {
+  const more = join(root, 'more-photos');
+  await writePhotos(more, 24, 500);
+  const added = await call('addFolder', { path: more });
+  assert.equal((await finishedOf(added.jobId)).status, 'done');
+  const native = (await call('listModels', {})).find((m) => m.name === 'dim-both');
+  assert.ok(native, 'the shipped dim-both is listed');
+
+  const { jobId } = await call('measureInformation', { model: native.id, samples: 64 });
+  const finished = await finishedOf(jobId);
+  assert.equal(finished.status, 'done', finished.error);
+  assert.equal(finished.kind, 'measure');
+  assert.ok(seen.some((e) => e.event === 'jobProgress' && e.payload.jobId === jobId && e.payload.kind === 'measure'), 'the measurement shows progress');
+
+  const measured = (await call('listModels', {})).find((m) => m.id === native.id)!;
+  const information = measured.card.information as { miGlobal: number; miLocal: number; cap: number; samples: number; heldOut: string; estimator: string };
+  assert.equal(information.estimator, 'infonce');
+  assert.equal(information.samples, 36, 'every library photo is held out from a model trained elsewhere');
+  assert.match(information.heldOut, /36 photos of this library/);
+  for (const key of ['miGlobal', 'miLocal'] as const) {
+    assert.ok(Number.isFinite(information[key]), `${key} is a number`);
+    assert.ok(information[key] <= information.cap + 1e-6, `${key} ${information[key]} cannot exceed InfoNCE's cap ${information.cap}`);
+  }
+  assert.ok(information.miGlobal > 0, `two views of a photo share information under a trained encoder (got ${information.miGlobal})`);
+  await assert.rejects(call('measureInformation', { model: 'no-such-model' }), /unknown model/);
+});

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../../main/ml/gradients';
-import { batchNormLeakyRelu, maxPool2x2, type BatchStatistics } from '../../../main/ml/dim/layers';
+import { batchNormLeakyRelu, globalMaxPool, maxPool2x2, type BatchStatistics } from '../../../main/ml/dim/layers';
 
 await tf.setBackend('cpu');
 
@@ -46,6 +46,18 @@ test('maxPool2x2: value and gradient match maxPool autodiff', () => {
     const ours = (a: tf.Tensor) => tf.sum(tf.mul(maxPool2x2(a as tf.Tensor4D), dy));
     const reference = (a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), dy));
     assert.ok(maxDiff(maxPool2x2(x), tf.maxPool(x, 2, 2, 'valid')) === 0);
+    assert.ok(maxDiff(tf.grad(ours)(x), tf.grad(reference)(x)) < 1e-6);
+  });
+});
+
+test('globalMaxPool: value and gradient match max over the spatial axes', () => {
+  tf.tidy(() => {
+    const x = tf.randomNormal([3, 4, 4, 5], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const dy = tf.randomNormal([3, 5], 0, 1, 'float32', 8);
+    const ours = (a: tf.Tensor) => tf.sum(tf.mul(globalMaxPool(a as tf.Tensor4D), dy));
+    const reference = (a: tf.Tensor) => tf.sum(tf.mul(tf.max(a, [1, 2]), dy));
+    assert.deepEqual(globalMaxPool(x).shape, [3, 5]);
+    assert.ok(maxDiff(globalMaxPool(x), tf.max(x, [1, 2])) === 0);
     assert.ok(maxDiff(tf.grad(ours)(x), tf.grad(reference)(x)) < 1e-6);
   });
 });

@@ -1,0 +1,59 @@
+/**
+ * A model's information measured on this library: a seeded random sample of its photos that the
+ * model did not train on (photos under the model's training folder are left out), run through
+ * main/ml/information.ts.
+ */
+import { resolve, sep } from 'node:path';
+import type { ModelInfo } from '../../api/contract';
+import type { JobContext } from '../jobs/job';
+import type { LibraryInformation } from './information-store';
+import { LibraryError, type Library } from './library';
+
+export const DEFAULT_INFORMATION_SAMPLES = 512;
+
+function trainingFolder(model: ModelInfo): string | null {
+  const data = model.card.data as { folder?: unknown } | undefined;
+  return typeof data?.folder === 'string' && data.folder.startsWith('/') ? resolve(data.folder) : null;
+}
+
+export async function measureLibraryInformation(
+  library: Library,
+  model: ModelInfo,
+  options: { samples?: number; signal: AbortSignal; report: JobContext['report'] },
+): Promise<LibraryInformation> {
+  if (!model.dir) throw new LibraryError(`model ${model.id} has no directory to load its encoder from`);
+  const seen = trainingFolder(model);
+  const total = library.photoCount();
+  const paths = library
+    .listPhotos(0, total)
+    .photos.map((p) => p.path)
+    .filter((path) => !seen || !(resolve(path) + sep).startsWith(seen + sep));
+  const { MIN_PHOTOS } = await import('../../ml/information');
+  if (paths.length < MIN_PHOTOS)
+    throw new LibraryError(
+      seen && paths.length < total
+        ? `${model.name} trained on ${seen}: fewer than ${MIN_PHOTOS} library photos outside it to measure on`
+        : `measuring information needs at least ${MIN_PHOTOS} photos in the library, it has ${paths.length}`,
+    );
+  const { Rng, permutation } = await import('../../ml/dim/random');
+  const order = permutation(paths.length, new Rng(7));
+  const wanted = Math.min(options.samples ?? DEFAULT_INFORMATION_SAMPLES, paths.length);
+  const sample = Array.from(order.subarray(0, wanted), (i) => paths[i]);
+
+  const { loadDimEncoder } = await import('../../ml/models');
+  const { measureInformation } = await import('../../ml/information');
+  const { encoder } = await loadDimEncoder(model.dir);
+  try {
+    const phases = { decoding: 'reading photos', encoding: 'coding two views', global: 'training the global critic', local: 'training the local critic' };
+    const measured = await measureInformation(encoder, sample, {
+      signal: options.signal,
+      onProgress: (p) => options.report('measure', p.done, p.total, `${model.name}: ${phases[p.phase]}`),
+    });
+    return {
+      ...measured,
+      heldOut: `${measured.samples} photos of this library${seen ? ` outside ${seen}` : ''} (seeded random sample)`,
+    };
+  } finally {
+    encoder.dispose();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Every shipped encoder loads with its card, and re-measuring it on the card's fixed CIFAR-10
+ * subset gives the card's figures within the card's stated tolerance.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import test from 'node:test';
+import { evaluateEncoder } from '../../../main/ml/eval/harness';
+import { defaultCifar10Tarball, ensureCifar10 } from '../../../main/ml/eval/cifar10';
+import { listModels, loadEncoder, nativeModelsDir } from '../../../main/ml/models';
+import { shippedRecipes } from '../../../main/ml/shipped/recipes';
+
+interface Figures {
+  knn1: number;
+  knn20: number;
+  knn200: number;
+  precisionAt10: number;
+}
+
+async function shippedNames(): Promise<string[]> {
+  const entries = await readdir(nativeModelsDir(), { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && existsSync(join(nativeModelsDir(), e.name, 'model.json'))).map((e) => e.name).sort();
+}
+
+test('the loader reads every shipped model and its card', async () => {
+  const names = await shippedNames();
+  assert.ok(names.includes('dim-both'), 'dim-both (the default encoder) is shipped');
+  const listed = new Map((await listModels()).map((m) => [m.name, m]));
+  for (const name of names) {
+    assert.ok(shippedRecipes.some((r) => r.name === name), `${name} has a recipe (npm run train:shipped -- ${name})`);
+    const card = JSON.parse(await readFile(join(nativeModelsDir(), name, 'card.json'), 'utf8'));
+    const info = listed.get(name);
+    assert.ok(info, `${name} is listed`);
+    assert.equal(card.id, info.id, `${name}: the card's id matches its weights`);
+    assert.equal(card.inputSize, 32);
+    assert.match(String(card.preprocessing), /cover|crop/, `${name}: the card says how a large photo is brought to the input size`);
+    assert.ok(card.trainingSeconds > 0 && card.backend, `${name}: training time and backend on the card`);
+    const encoder = await loadEncoder(name);
+    try {
+      assert.equal(encoder.dim, card.zDim);
+      assert.equal(encoder.inputSize, card.inputSize);
+      const codes = await encoder.encode(new Float32Array(2 * 32 * 32 * 3).fill(0.1), 2);
+      assert.equal(codes.length, 2 * encoder.dim);
+      assert.ok(codes.every(Number.isFinite));
+    } finally {
+      encoder.dispose();
+    }
+  }
+});
+
+test('each shipped model reproduces its card figures on the fixed CIFAR-10 subset', async (t) => {
+  if (!existsSync(defaultCifar10Tarball())) {
+    t.skip(`CIFAR-10 tarball not found at ${defaultCifar10Tarball()} (set DIMSEARCH_CIFAR10_TARBALL)`);
+    return;
+  }
+  const data = await ensureCifar10();
+  for (const name of await shippedNames()) {
+    const card = JSON.parse(await readFile(join(nativeModelsDir(), name, 'card.json'), 'utf8'));
+    const subset = card.evaluation?.subset as { limit: number; tolerance: number; model: Figures } | undefined;
+    assert.ok(subset, `${name}: the card records figures on a fixed subset`);
+    const full = card.evaluation.model as Figures;
+    for (const baseline of ['pixels', 'random'] as const)
+      assert.ok(full.knn20 > card.evaluation[baseline].knn20, `${name}: kNN@20 ${full.knn20} beats the ${baseline} baseline ${card.evaluation[baseline].knn20}`);
+    const result = await evaluateEncoder(await loadEncoder(name), data.train, data.test, { limit: subset.limit });
+    const measured: Figures = { knn1: result.knn.accuracy[1], knn20: result.knn.accuracy[20], knn200: result.knn.accuracy[200], precisionAt10: result.knn.precision };
+    assert.equal(result.n, subset.limit * 10);
+    for (const key of ['knn1', 'knn20', 'knn200', 'precisionAt10'] as const)
+      assert.ok(Math.abs(measured[key] - subset.model[key]) <= subset.tolerance, `${name} ${key}: measured ${measured[key].toFixed(2)}, card ${subset.model[key]} (±${subset.tolerance})`);
+  }
+});
