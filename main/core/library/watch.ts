@@ -1,6 +1,7 @@
 /**
- * Keep a library current while the app runs: watch its folders (chokidar) and turn bursts of file
- * events into small incremental index runs of the folders they touched.
+ * Keep a library current while the app runs: watch its folders (one OS watch per directory, see
+ * directory-watch.ts; chokidar when polling a network share) and turn bursts of file events into
+ * small incremental index runs of the folders they touched.
  *
  * The runs are the library's own (Library.indexFolder): only new or changed files are decoded and
  * encoded, a file whose bytes some photo already has (a move, a copy) takes that photo's code
@@ -9,19 +10,21 @@
  *
  * - events are debounced (a copy of 500 photos is one run, not 500), but a steady trickle still
  *   gets a run at least every `maxDelayMs`;
- * - a file counts only once it has stopped growing (awaitWriteFinish), so half-copied photos are
- *   not decoded;
+ * - a file still being written keeps sending events, and each pushes its run back (up to
+ *   `maxDelayMs`), so half-copied photos are not decoded; a run also waits `writeSettleMs` after
+ *   a file's last event;
  * - folders that gained files run before folders that only lost some, so a photo moved between
  *   two library folders finds its old row (and code) still there;
  * - events that arrive during a run are collected and trigger one more run after it.
  *
  * Symlinks are not followed by the watcher (a full re-index still follows them, loop-safe).
  */
-import { watch, type FSWatcher } from 'chokidar';
+import { watch } from 'chokidar';
 import type { Stats } from 'node:fs';
 import { basename, sep } from 'node:path';
 import { isPhotoName } from '../imaging/scan';
 import type { IndexRunOptions, IndexRunResult } from '../jobs/indexer';
+import { DirectoryWatcher } from './directory-watch';
 import type { Library } from './library';
 
 export interface LibraryWatcherOptions {
@@ -47,8 +50,8 @@ export interface LibraryWatcherOptions {
 type Change = 'added' | 'removed';
 
 export class LibraryWatcher {
-  /** One chokidar watcher per library folder (each knows when its own watches are in place). */
-  private readonly watchers = new Map<string, FSWatcher>();
+  /** One watcher per library folder: directory watches, or chokidar when polling. */
+  private readonly watchers = new Map<string, { close(): Promise<void> }>();
   /** Folder path → the kinds of change seen since its last run. */
   private readonly dirty = new Map<string, Set<Change>>();
   private timer: NodeJS.Timeout | null = null;
@@ -102,14 +105,29 @@ export class LibraryWatcher {
   private async watchFolder(folder: string): Promise<void> {
     if (this.closed) return;
     const libraryDir = this.library.dir;
+    const skipped = (path: string) => path === libraryDir || path.startsWith(libraryDir + sep) || (path !== folder && basename(path).startsWith('.'));
+    if (!this.options.usePolling) {
+      // One OS watch per directory; a file event marks its folder for a run.
+      const watcher = new DirectoryWatcher(folder, {
+        ignored: skipped,
+        signal: this.closing.signal,
+        onChange: (path, change, isDirectory) => {
+          if (isDirectory || isPhotoName(path)) this.note(path, change);
+        },
+        onError: (error) => this.options.onError?.(error, folder),
+      });
+      this.watchers.set(folder, { close: async () => watcher.close() });
+      await watcher.ready;
+      return;
+    }
+    // Network shares send no OS events: chokidar polls them.
     const watcher = watch(folder, {
       ignoreInitial: true,
       followSymlinks: false,
-      usePolling: this.options.usePolling ?? false,
+      usePolling: true,
       awaitWriteFinish: { stabilityThreshold: this.writeSettleMs, pollInterval: 100 },
       ignored: (path: string, stats?: Stats) => {
-        if (path === libraryDir || path.startsWith(libraryDir + sep)) return true;
-        if (path !== folder && basename(path).startsWith('.')) return true;
+        if (skipped(path)) return true;
         // Only files are filtered by name: a folder may be called "trip.2024".
         return stats?.isFile() === true && !isPhotoName(path);
       },
@@ -166,9 +184,11 @@ export class LibraryWatcher {
     let changes = this.dirty.get(folder);
     if (!changes) this.dirty.set(folder, (changes = new Set()));
     changes.add(change);
-    // The 'add' of a moved file comes only after it has settled (awaitWriteFinish), while its
-    // 'unlink' comes at once: wait for the add too, so both land in one run and the code is reused.
-    this.schedule(change === 'removed' ? this.debounceMs + this.writeSettleMs : this.debounceMs);
+    // Directory watches report a file the moment it appears, half-written: its run waits until
+    // the file has been quiet for writeSettleMs (each event pushes it back). Under chokidar's
+    // polling the 'add' of a moved file comes only once it has settled while its 'unlink' comes at
+    // once: a removal waits as long, so both land in one run and the code is reused.
+    this.schedule(this.options.usePolling && change === 'added' ? this.debounceMs : this.debounceMs + this.writeSettleMs);
   }
 
   /** The library folder a path belongs to (the deepest one containing it). */
