@@ -1,5 +1,5 @@
 /**
- * WebP thumbnails cached on disk under the library, keyed by the photo's content hash: two paths
+ * JPEG thumbnails cached on disk under the library, keyed by the photo's content hash: two paths
  * with the same bytes share one thumbnail, a moved photo keeps its thumbnail, and a cached file is
  * never stale (other bytes → other hash → other file). Files are written aside and renamed, so a
  * crash leaves either no thumbnail or a whole one.
@@ -12,6 +12,8 @@ import { writeFileAtomic } from '../atomic-write';
 import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL_SIZE, thumbnailPipeline, toDecodeError } from './decode';
 
 const HASH_PATTERN = /^[0-9a-f]{16,128}$/;
+/** Thumbnails of libraries made before the switch to JPEG were .webp: pruned as strays, remade on demand. */
+export const THUMBNAIL_EXTENSION = '.jpg';
 
 export class ThumbnailCache {
   constructor(
@@ -22,29 +24,29 @@ export class ThumbnailCache {
   /** Where the thumbnail of this content hash lives (whether or not it exists yet). */
   pathFor(hash: string): string {
     if (!HASH_PATTERN.test(hash)) throw new Error(`not a content hash: ${hash.slice(0, 40)}`);
-    return join(this.dir, hash.slice(0, 2), `${hash}.webp`);
+    return join(this.dir, hash.slice(0, 2), `${hash}${THUMBNAIL_EXTENSION}`);
   }
 
   has(hash: string): boolean {
     return existsSync(this.pathFor(hash));
   }
 
-  async put(hash: string, webp: Uint8Array): Promise<string> {
+  async put(hash: string, jpeg: Uint8Array): Promise<string> {
     const path = this.pathFor(hash);
     await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
-    await writeFileAtomic(path, webp);
+    await writeFileAtomic(path, jpeg);
     return path;
   }
 
   /** Make the thumbnail from the photo itself (when it was not made in the indexing pass). */
   async make(hash: string, source: string | Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<string> {
-    let webp: Buffer;
+    let jpeg: Buffer;
     try {
-      webp = await thumbnailPipeline(sharp(source, { failOn: 'error', limitInputPixels: maxPixels, autoOrient: true }), this.size).toBuffer();
+      jpeg = await thumbnailPipeline(sharp(source, { failOn: 'error', limitInputPixels: maxPixels, autoOrient: true }), this.size).toBuffer();
     } catch (error) {
       throw toDecodeError(error);
     }
-    return this.put(hash, webp);
+    return this.put(hash, jpeg);
   }
 
   async remove(hash: string): Promise<void> {
@@ -63,8 +65,8 @@ export class ThumbnailCache {
     for (const shard of shards) {
       const names = await readdir(join(this.dir, shard)).catch(() => [] as string[]);
       for (const name of names) {
-        const hash = name.replace(/\.webp$/, '');
-        const stray = name.endsWith('.tmp') || !HASH_PATTERN.test(hash) || !keep(hash);
+        const hash = name.endsWith(THUMBNAIL_EXTENSION) ? name.slice(0, -THUMBNAIL_EXTENSION.length) : '';
+        const stray = !HASH_PATTERN.test(hash) || !keep(hash);
         if (stray) {
           await rm(join(this.dir, shard, name), { force: true });
           removed++;

@@ -3,7 +3,7 @@
  *
  *   <libraryDir>/library.sqlite        metadata (store.ts): folders, photos, codes per model, skipped
  *   <libraryDir>/indexes/<model>.hnsw  one vector index per model id (codes of models never mix)
- *   <libraryDir>/thumbnails/ab/<hash>.webp
+ *   <libraryDir>/thumbnails/ab/<hash>.jpg
  *
  * Opening reconciles the model's index with the store (see jobs/indexer.ts for the write order
  * that makes this enough after a crash): labels the store does not name are marked deleted, codes

@@ -40,7 +40,7 @@ export interface ConsistencyReport {
 }
 
 const STORE_FILE = 'library.sqlite';
-const HASH_FILE = /^([0-9a-f]{16,128})\.webp$/;
+const HASH_FILE = /^([0-9a-f]{16,128})\.jpg$/;
 
 function openReadOnly(file: string): Database.Database {
   return new Database(file, { readonly: true, fileMustExist: true });

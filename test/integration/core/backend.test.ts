@@ -128,7 +128,7 @@ test('searchByPhoto and searchByImage answer best first; bad input is a clear er
 test('files behind photo ids: thumbnails inside the library, originals inside its folders', async () => {
   const { photos: page } = await call('listPhotos', { offset: 0, limit: 1 });
   const thumb = await backend.files.thumbnail(page[0]!.id);
-  assert.ok(thumb?.startsWith(join(root, 'library', 'thumbnails')) && thumb.endsWith('.webp'));
+  assert.ok(thumb?.startsWith(join(root, 'library', 'thumbnails')) && thumb.endsWith('.jpg'));
   assert.equal(await backend.files.photo(page[0]!.id), page[0]!.path);
   assert.equal(await backend.files.thumbnail(999_999), null);
   assert.equal(await backend.files.photo(999_999), null);

@@ -82,7 +82,7 @@ test('a missing index file, a missing thumbnail and a newer schema are problems'
   const db = storeOf(noThumb);
   const hash = db.prepare('SELECT hash FROM photos LIMIT 1').pluck().get() as string;
   db.close();
-  await rm(join(noThumb, 'thumbnails', hash.slice(0, 2), `${hash}.webp`));
+  await rm(join(noThumb, 'thumbnails', hash.slice(0, 2), `${hash}.jpg`));
   assert.match(checkLibraryConsistency(noThumb).problems.join('\n'), new RegExp(`1 photos have no thumbnail \\(e\\.g\\. content ${hash}\\)`));
 
   const newer = await copy('newer');
@@ -100,7 +100,7 @@ test('leftovers of a crash are repairable, not problems, and opening the library
   index.save(file);
   await writeFile(join(dir, 'indexes', `.${indexFile.split('/').pop()}.123.1.tmp`), 'half a save');
   await mkdir(join(dir, 'thumbnails', 'ff'), { recursive: true });
-  await writeFile(join(dir, 'thumbnails', 'ff', `${'f'.repeat(40)}.webp`), 'a thumbnail of no photo');
+  await writeFile(join(dir, 'thumbnails', 'ff', `${'f'.repeat(40)}.jpg`), 'a thumbnail of no photo');
   const report = checkLibraryConsistency(dir);
   assert.deepEqual(report.problems, []);
   assert.match(report.repairable.join('\n'), /1 index labels no photo names/);
