@@ -22,6 +22,12 @@ import { Rng } from './dim/random';
 import { estimateMutualInformation, type MiProgress } from './mi/mine';
 import type { PairSampler } from './mi/gaussian';
 
+/** A seeded random sample of `count` photos (all of them when there are fewer), the same every time. */
+export function samplePhotos(paths: readonly string[], count: number, seed = 7): string[] {
+  const order = shuffled(Array.from({ length: paths.length }, (_, i) => i), new Rng(seed));
+  return order.slice(0, Math.min(count, paths.length)).map((i) => paths[i]);
+}
+
 /** Fewest readable photos a measurement accepts (a quarter of them are its held-out test set). */
 export const MIN_PHOTOS = 32;
 

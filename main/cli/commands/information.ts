@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scanFolder } from '../../core/imaging/scan';
 import { isEstimatorName } from '../../ml/dim/estimators';
-import { permutation, Rng } from '../../ml/dim/random';
-import { measureInformation } from '../../ml/information';
+import { measureInformation, samplePhotos } from '../../ml/information';
 import { loadDimEncoder, resolveModelDir, writeFileAtomic } from '../../ml/models';
 import { endProgress, printJson, progressLine, UsageError } from '../output';
 
@@ -37,8 +36,7 @@ export async function run(args: string[]): Promise<void> {
 
   const files = (await scanFolder(folder)).files.map((f) => f.path).sort();
   if (files.length < 32) throw new UsageError(`${folder} has ${files.length} photos; at least 32 are needed`);
-  const order = permutation(files.length, new Rng(7));
-  const sample = Array.from(order.subarray(0, Math.min(samples, files.length)), (i) => files[i]);
+  const sample = samplePhotos(files, samples);
 
   const dir = resolveModelDir(model);
   const { encoder, info } = await loadDimEncoder(dir);

@@ -28,20 +28,15 @@ export async function measureLibraryInformation(
     .listPhotos(0, total)
     .photos.map((p) => p.path)
     .filter((path) => !seen || !(resolve(path) + sep).startsWith(seen + sep));
-  const { MIN_PHOTOS } = await import('../../ml/information');
+  const { MIN_PHOTOS, measureInformation, samplePhotos } = await import('../../ml/information');
   if (paths.length < MIN_PHOTOS)
     throw new LibraryError(
       seen && paths.length < total
         ? `${model.name} trained on ${seen}: fewer than ${MIN_PHOTOS} library photos outside it to measure on`
         : `measuring information needs at least ${MIN_PHOTOS} photos in the library, it has ${paths.length}`,
     );
-  const { Rng, permutation } = await import('../../ml/dim/random');
-  const order = permutation(paths.length, new Rng(7));
-  const wanted = Math.min(options.samples ?? DEFAULT_INFORMATION_SAMPLES, paths.length);
-  const sample = Array.from(order.subarray(0, wanted), (i) => paths[i]);
-
   const { loadDimEncoder } = await import('../../ml/models');
-  const { measureInformation } = await import('../../ml/information');
+  const sample = samplePhotos(paths, options.samples ?? DEFAULT_INFORMATION_SAMPLES);
   const { encoder } = await loadDimEncoder(model.dir);
   try {
     const phases = { decoding: 'reading photos', encoding: 'coding two views', global: 'training the global critic', local: 'training the local critic' };

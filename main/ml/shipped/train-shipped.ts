@@ -13,9 +13,8 @@ import { evaluateEncoder, type EncodeProgress } from '../eval/harness';
 import { ensureCifar10, type Cifar10Folders } from '../eval/cifar10';
 import { PixelsEncoder } from '../eval/pixels';
 import { createRandomEncoder, loadDimEncoder, loadEncoder, nativeModelsDir, writeDirAtomic } from '../models';
-import { measureInformation } from '../information';
+import { measureInformation, samplePhotos } from '../information';
 import { scanFolder } from '../../core/imaging/scan';
-import { permutation, Rng } from '../dim/random';
 import type { ImageEncoder } from '../image-encoder';
 import { sharedRecipe, shippedRecipe } from './recipes';
 
@@ -89,8 +88,7 @@ export const INFORMATION_SAMPLES = 1024;
 
 async function heldOutInformation(modelDir: string, data: Cifar10Folders, options: TrainShippedOptions) {
   const files = (await scanFolder(data.test)).files.map((f) => f.path).sort();
-  const order = permutation(files.length, new Rng(7));
-  const sample = Array.from(order.subarray(0, Math.min(INFORMATION_SAMPLES, files.length)), (i) => files[i]);
+  const sample = samplePhotos(files, INFORMATION_SAMPLES);
   const { encoder } = await loadDimEncoder(modelDir);
   try {
     const measured = await measureInformation(encoder, sample, { signal: options.signal });
