@@ -7,6 +7,7 @@
  * implementation injected, so Electron stays in main/app/; without one they answer null/false.
  */
 import { existsSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import type { Backend, CallOutput, EventName, EventPayload, Handlers, ModelInfo, Skipped } from '../api/contract';
 import type { ImageEncoder } from '../ml/image-encoder';
 import { FeatureMapper } from '../ml/feature-maps';
@@ -16,8 +17,8 @@ import { Library, LibraryError, type ModelSpace } from './library/library';
 import { compareModels } from './library/compare';
 import { LibraryWatcher, type LibraryWatcherOptions } from './library/watch';
 import type { IndexRunResult } from './jobs/indexer';
-import { availableModels, findModel } from './library/model-catalog';
-import { InformationStore } from './library/information-store';
+import { availableModels, findModel, libraryModelsDir } from './library/model-catalog';
+import { InformationStore, writeCardInformation } from './library/information-store';
 import { measureLibraryInformation } from './library/measure-information';
 import { readCurves } from './training/curves';
 import { TrainingManager } from './training/training-manager';
@@ -260,7 +261,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
     async measureInformation({ model, samples }) {
       const info = await findModel(library.dir, model, modelInfo());
       const job = startJob('measure', async (signal, report) => {
-        information.set(info.id, await measureLibraryInformation(library, info, { samples, signal, report }));
+        const measured = await measureLibraryInformation(library, info, { samples, signal, report });
+        information.set(info.id, measured);
+        // A model trained in this library is the library's own: its card records the measurement too.
+        if (info.dir && resolve(info.dir).startsWith(resolve(libraryModelsDir(library.dir)) + sep)) await writeCardInformation(info.dir, measured);
         return {};
       });
       return { jobId: job.id };

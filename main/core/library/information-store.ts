@@ -4,6 +4,7 @@
  * models rather than in their cards, since shipped models live in a read-only install folder.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelInfo } from '../../api/contract';
 import type { ModelInformation } from '../../ml/information';
@@ -44,4 +45,11 @@ export class InformationStore {
     const measured = this.get(model.id);
     return measured ? { ...model, card: { ...model.card, information: measured } } : model;
   }
+}
+
+/** Record a measurement in a (writable) model directory's card.json, atomically. */
+export async function writeCardInformation(modelDir: string, information: LibraryInformation): Promise<void> {
+  const path = join(modelDir, 'card.json');
+  const card = existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>) : {};
+  writeFileAtomicSync(path, `${JSON.stringify({ ...card, information }, null, 2)}\n`);
 }

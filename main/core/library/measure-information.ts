@@ -3,7 +3,7 @@
  * model did not train on (photos under the model's training folder are left out), run through
  * main/ml/information.ts.
  */
-import { resolve, sep } from 'node:path';
+import { isAbsolute, resolve, sep } from 'node:path';
 import type { ModelInfo } from '../../api/contract';
 import type { JobContext } from '../jobs/job';
 import type { LibraryInformation } from './information-store';
@@ -11,9 +11,11 @@ import { LibraryError, type Library } from './library';
 
 export const DEFAULT_INFORMATION_SAMPLES = 512;
 
-function trainingFolder(model: ModelInfo): string | null {
-  const data = model.card.data as { folder?: unknown } | undefined;
-  return typeof data?.folder === 'string' && data.folder.startsWith('/') ? resolve(data.folder) : null;
+/** The folders a model trained on, as its card records them (the app's `sourceFolders`, or the trainer's `data.folder`). */
+function trainingFolders(model: ModelInfo): string[] {
+  const card = model.card as { sourceFolders?: unknown; data?: { folder?: unknown } };
+  const listed = Array.isArray(card.sourceFolders) ? card.sourceFolders : [card.data?.folder];
+  return listed.filter((f): f is string => typeof f === 'string' && isAbsolute(f)).map((f) => resolve(f));
 }
 
 export async function measureLibraryInformation(
@@ -22,17 +24,17 @@ export async function measureLibraryInformation(
   options: { samples?: number; signal: AbortSignal; report: JobContext['report'] },
 ): Promise<LibraryInformation> {
   if (!model.dir) throw new LibraryError(`model ${model.id} has no directory to load its encoder from`);
-  const seen = trainingFolder(model);
+  const seen = trainingFolders(model);
   const total = library.photoCount();
   const paths = library
     .listPhotos(0, total)
     .photos.map((p) => p.path)
-    .filter((path) => !seen || !(resolve(path) + sep).startsWith(seen + sep));
+    .filter((path) => !seen.some((folder) => (resolve(path) + sep).startsWith(folder + sep)));
   const { MIN_PHOTOS, measureInformation, samplePhotos } = await import('../../ml/information');
   if (paths.length < MIN_PHOTOS)
     throw new LibraryError(
-      seen && paths.length < total
-        ? `${model.name} trained on ${seen}: fewer than ${MIN_PHOTOS} library photos outside it to measure on`
+      paths.length < total
+        ? `${model.name} trained on ${seen.join(', ')}: fewer than ${MIN_PHOTOS} library photos outside it to measure on`
         : `measuring information needs at least ${MIN_PHOTOS} photos in the library, it has ${paths.length}`,
     );
   const { loadDimEncoder } = await import('../../ml/models');
@@ -46,7 +48,7 @@ export async function measureLibraryInformation(
     });
     return {
       ...measured,
-      heldOut: `${measured.samples} photos of this library${seen ? ` outside ${seen}` : ''} (seeded random sample)`,
+      heldOut: `${measured.samples} photos of this library${paths.length < total ? ` outside ${seen.join(', ')}` : ''} (seeded random sample)`,
     };
   } finally {
     encoder.dispose();

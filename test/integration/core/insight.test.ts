@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calls, events as eventSchemas, parseInput, type CallName, type CallOutput, type EventName } from '../../../main/api/contract';
@@ -235,7 +235,7 @@ test('useModel switches the library to a model; searches use it and the choice s
 
 test('measureInformation bounds a model’s I(X; Z) on held-out library photos; listModels then shows them', async () => {
   const more = join(root, 'more-photos');
-  await writePhotos(more, 24, 500);
+  await writePhotos(more, 34, 500);
   const added = await call('addFolder', { path: more });
   assert.equal((await finishedOf(added.jobId)).status, 'done');
   const native = (await call('listModels', {})).find((m) => m.name === 'dim-both');
@@ -250,12 +250,23 @@ test('measureInformation bounds a model’s I(X; Z) on held-out library photos; 
   const measured = (await call('listModels', {})).find((m) => m.id === native.id)!;
   const information = measured.card.information as { miGlobal: number; miLocal: number; cap: number; samples: number; heldOut: string; estimator: string };
   assert.equal(information.estimator, 'infonce');
-  assert.equal(information.samples, 36, 'every library photo is held out from a model trained elsewhere');
-  assert.match(information.heldOut, /36 photos of this library/);
+  assert.equal(information.samples, 46, 'every library photo is held out from a model trained elsewhere');
+  assert.match(information.heldOut, /46 photos of this library/);
   for (const key of ['miGlobal', 'miLocal'] as const) {
     assert.ok(Number.isFinite(information[key]), `${key} is a number`);
     assert.ok(information[key] <= information.cap + 1e-6, `${key} ${information[key]} cannot exceed InfoNCE's cap ${information.cap}`);
   }
   assert.ok(information.miGlobal > 0, `two views of a photo share information under a trained encoder (got ${information.miGlobal})`);
   await assert.rejects(call('measureInformation', { model: 'no-such-model' }), /unknown model/);
+
+  // A model trained in this library is measured only on photos outside the folders it trained on,
+  // and its own card records the result.
+  const own = await finishedOf((await call('measureInformation', { model: trainedId, samples: 64 })).jobId);
+  assert.equal(own.status, 'done', own.error);
+  const tiny = (await call('listModels', {})).find((m) => m.id === trainedId)!;
+  const tinyInformation = tiny.card.information as { samples: number; heldOut: string };
+  assert.equal(tinyInformation.samples, 34, 'the 12 photos it trained on are left out');
+  assert.ok(tinyInformation.heldOut.includes(`outside ${photos}`), tinyInformation.heldOut);
+  const card = JSON.parse(await readFile(join(tiny.dir!, 'card.json'), 'utf8'));
+  assert.equal(card.information.samples, 34, 'written to the library model’s card.json');
 });
