@@ -3,7 +3,7 @@
  * the training panel runs short trainings with live curves, cancels one, and re-indexes the
  * library with a trained model; the Compare view shows three models' nearest photos for a
  * clicked photo with their overlap; the Feature maps view shows the strongest channels, the PCA
- * colour image and the per-channel MI. Trainings are tiny (32 photos, batch 4, one epoch).
+ * colour image and the per-channel MI. Trainings are tiny (16 photos, batch 4, one epoch).
  * Screenshots go to test-results/.
  */
 import { test } from 'node:test';
@@ -18,7 +18,7 @@ import { repoRoot, startServe, type ServeProcess } from './serve-process';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const screenshots = join(repoRoot, 'test-results');
-const photoCount = 32;
+const photoCount = 16;
 
 async function chartPoints(page: Page, testid: string): Promise<number> {
   return Number(await page.locator(`[data-testid=${testid}]`).getAttribute('data-points'));
@@ -137,9 +137,17 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     for (const shared of await pairs.evaluateAll((ps) => ps.map((p) => Number(p.getAttribute('data-shared'))))) {
       assert.ok(shared >= 0 && shared <= 12);
     }
-    // Measuring a shipped model on this library's photos (all held out from its training) replaces
-    // whatever its card said with a held-out bound.
+    // Measuring a model's information needs 32 held-out photos; this library has 16: the column says so.
     const shipped = page.locator('[data-testid=compare-column][data-model-id^="dim-both-"]');
+    await shipped.locator('[data-testid=measure-information]').click();
+    await shipped.locator('[data-testid=measure-error]').waitFor({ timeout: 30_000 });
+    assert.match((await shipped.locator('[data-testid=measure-error]').textContent())!, /at least 32 photos/);
+    // Sixteen more photos dropped into the folder: the watcher indexes them, and measuring the shipped
+    // model on the library's photos (all held out from its training) now gives a held-out bound.
+    await makePhotoFolder(join(folder.dir, 'more'), 16);
+    await page.locator('[data-testid=tab-library]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=photo-grid]')?.getAttribute('data-total') === '32', null, { timeout: 60_000 });
+    await page.locator('[data-testid=tab-compare]').click();
     await shipped.locator('[data-testid=measure-information]').click();
     await page.waitForFunction(
       () => document.querySelector('[data-testid=compare-column][data-model-id^="dim-both-"] [data-testid=compare-information]')?.getAttribute('title')?.includes('32 photos of this library'),
