@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { evaluateEncoder } from '../../../main/ml/eval/harness';
 import { defaultCifar10Tarball, ensureCifar10 } from '../../../main/ml/eval/cifar10';
-import { listModels, loadEncoder, nativeModelsDir } from '../../../main/ml/models';
+import { measureInformation, samplePhotos } from '../../../main/ml/information';
+import { scanFolder } from '../../../main/core/imaging/scan';
+import { listModels, loadDimEncoder, loadEncoder, nativeModelsDir } from '../../../main/ml/models';
 import { shippedRecipes } from '../../../main/ml/shipped/recipes';
 
 interface Figures {
@@ -68,5 +70,24 @@ test('each shipped model reproduces its card figures on the fixed CIFAR-10 subse
     assert.equal(result.n, subset.limit * 10);
     for (const key of ['knn1', 'knn20', 'knn200', 'precisionAt10'] as const)
       assert.ok(Math.abs(measured[key] - subset.model[key]) <= subset.tolerance, `${name} ${key}: measured ${measured[key].toFixed(2)}, card ${subset.model[key]} (±${subset.tolerance})`);
+  }
+});
+
+test('the default encoder’s two views of a held-out photo share information: a clearly positive bound', async (t) => {
+  if (!existsSync(defaultCifar10Tarball())) {
+    t.skip(`CIFAR-10 tarball not found at ${defaultCifar10Tarball()} (set DIMSEARCH_CIFAR10_TARBALL)`);
+    return;
+  }
+  const data = await ensureCifar10();
+  const files = (await scanFolder(data.test)).files.map((f) => f.path).sort();
+  const { encoder } = await loadDimEncoder('dim-both');
+  try {
+    const information = await measureInformation(encoder, samplePhotos(files, 64), { steps: 200 });
+    assert.equal(information.samples, 64);
+    assert.ok(information.cap !== null && information.miGlobal <= information.cap + 1e-6);
+    assert.ok(information.miGlobal > 1, `global bound ${information.miGlobal} nats (cap ${information.cap})`);
+    assert.ok(information.miLocal > 0, `local bound ${information.miLocal} nats`);
+  } finally {
+    encoder.dispose();
   }
 });

@@ -51,7 +51,7 @@ test('library thumbnails and photos are served by id', async () => {
   const photo = (await photos()).find((p) => p.path.endsWith('.jpg'))!;
   const thumb = await get(`dimsearch://thumb/${photo.id}`);
   assert.equal(thumb.status, 200);
-  assert.equal(thumb.headers.get('content-type'), 'image/webp');
+  assert.equal(thumb.headers.get('content-type'), 'image/jpeg');
   assert.ok((await thumb.arrayBuffer()).byteLength > 0);
   const original = await get(`dimsearch://photo/${photo.id}`);
   assert.equal(original.status, 200);
