@@ -5,6 +5,7 @@
  * {"indexed": n, "skipped": [{"path", "reason"}], "seconds": s, ...}. Ctrl-C stops cleanly.
  */
 import { parseArgs } from 'node:util';
+import { cancelOnSignals } from '../cancel';
 import { ProgressMeter } from '../../core/jobs/job';
 import { Library } from '../../core/library/library';
 import { endProgress, formatEta, printJson, progressLine, UsageError } from '../output';
@@ -29,16 +30,10 @@ export async function run(args: string[]): Promise<void> {
     onNotice: (message) => process.stderr.write(`dimsearch: ${message}\n`),
   });
   const meter = new ProgressMeter();
-  const controller = new AbortController();
-  const stop = () => {
-    process.stderr.write('\nstopping: finishing the photos in flight and saving…\n');
-    controller.abort();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const cancel = cancelOnSignals('stopping: finishing the photos in flight and saving…');
   try {
     const result = await library.indexFolder(folder, {
-      signal: controller.signal,
+      signal: cancel.signal,
       report: (phase, done, total) => {
         const p = meter.sample(phase, done, total);
         if (!p) return;
@@ -74,8 +69,7 @@ export async function run(args: string[]): Promise<void> {
     }
     if (result.cancelled) process.exitCode = 130;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    cancel.release();
     await library.close();
   }
 }

@@ -5,6 +5,7 @@
  * Last stdout line with --json: {"status","name","model","trainingSeconds","knn20",…}.
  */
 import { parseArgs } from 'node:util';
+import { cancelOnSignals } from '../cancel';
 import { shippedRecipes } from '../../ml/shipped/recipes';
 import { trainShipped } from '../../ml/shipped/train-shipped';
 import { endProgress, formatEta, printJson, progressLine, UsageError } from '../output';
@@ -25,13 +26,7 @@ export async function run(args: string[]): Promise<void> {
   const every = values['checkpoint-every'] === undefined ? undefined : Number(values['checkpoint-every']);
   if (every !== undefined && !(every > 0)) throw new UsageError(`--checkpoint-every must be a positive number of seconds`);
 
-  const controller = new AbortController();
-  const onSignal = () => {
-    process.stderr.write('\nstopping after this step; the run is checkpointed and the same command resumes it\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const cancel = cancelOnSignals('stopping after this step; the run is checkpointed and the same command resumes it');
   let last = 0;
   const throttled = (line: string, force = false) => {
     const now = Date.now();
@@ -43,7 +38,7 @@ export async function run(args: string[]): Promise<void> {
     const result = await trainShipped(name, {
       fresh: values.fresh,
       checkpointEverySeconds: every,
-      signal: controller.signal,
+      signal: cancel.signal,
       log: (line) => {
         endProgress();
         process.stderr.write(`${line}\n`);
@@ -77,7 +72,6 @@ export async function run(args: string[]): Promise<void> {
           : `${name}: paused; run the same command to resume\n`,
       );
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    cancel.release();
   }
 }

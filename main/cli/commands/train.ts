@@ -10,6 +10,7 @@
  * Ctrl-C stops between steps and checkpoints; `--resume` continues that run.
  */
 import { parseArgs } from 'node:util';
+import { cancelOnSignals } from '../cancel';
 import { endProgress, formatEta, printJson, progressLine, UsageError } from '../output';
 import { train, type TrainProgress } from '../../ml/dim/trainer';
 import { isEstimatorName } from '../../ml/dim/estimators';
@@ -66,13 +67,7 @@ export async function run(args: string[]): Promise<void> {
   const lr = values.lr === undefined ? undefined : Number(values.lr);
   if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr must be a positive number, got '${values.lr}'`);
 
-  const controller = new AbortController();
-  const onSignal = () => {
-    process.stderr.write('\nstopping after this step (the run is checkpointed; --resume continues it)\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const cancel = cancelOnSignals('stopping after this step (the run is checkpointed; --resume continues it)');
   let last = 0;
   try {
     const result = await train({
@@ -92,7 +87,7 @@ export async function run(args: string[]): Promise<void> {
       resume: values.resume,
       keepCheckpoint: values['keep-checkpoint'],
       saveModelOnStop: values['save-on-cancel'],
-      signal: controller.signal,
+      signal: cancel.signal,
       onProgress: (p) => {
         const now = Date.now();
         if (p.phase === 'training' && now - last < 500 && p.step !== p.stepsPerEpoch) return;
@@ -122,7 +117,6 @@ export async function run(args: string[]): Promise<void> {
           : `${result.status} after ${result.epochs} epochs; resume with --resume (checkpoint ${result.checkpoint})\n`,
       );
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    cancel.release();
   }
 }
