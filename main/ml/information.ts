@@ -18,14 +18,14 @@ import { initBackend } from './backend';
 import { augmentBatch } from './dim/augment';
 import type { DimEncoder } from './dim/encoder';
 import type { EstimatorName } from './dim/estimators';
-import { Rng } from './dim/random';
+import { permutation, Rng } from './dim/random';
 import { estimateMutualInformation, type MiProgress } from './mi/mine';
 import type { PairSampler } from './mi/gaussian';
 
 /** A seeded random sample of `count` photos (all of them when there are fewer), the same every time. */
 export function samplePhotos(paths: readonly string[], count: number, seed = 7): string[] {
-  const order = shuffled(Array.from({ length: paths.length }, (_, i) => i), new Rng(seed));
-  return order.slice(0, Math.min(count, paths.length)).map((i) => paths[i]);
+  const order = permutation(paths.length, new Rng(seed));
+  return Array.from(order.subarray(0, Math.min(count, paths.length)), (i) => paths[i]);
 }
 
 /** Fewest readable photos a measurement accepts (a quarter of them are its held-out test set). */
@@ -72,7 +72,7 @@ function poolSampler(xs: Float32Array, dx: number, positions: number, ys: Float3
     const x = new Float32Array(count * dx);
     const y = new Float32Array(count * dy);
     // Distinct photos within a batch (its other rows are the negatives), as far as the pool allows.
-    const picked = images.length >= count ? shuffled(images, rng).slice(0, count) : Array.from({ length: count }, () => images[rng.int(images.length)]);
+    const picked = images.length >= count ? Array.from(permutation(images.length, rng).subarray(0, count), (i) => images[i]) : Array.from({ length: count }, () => images[rng.int(images.length)]);
     picked.forEach((image, row) => {
       const entry = rng.int(rounds) * n + image;
       const p = positions > 1 ? rng.int(positions) : 0;
@@ -81,15 +81,6 @@ function poolSampler(xs: Float32Array, dx: number, positions: number, ys: Float3
     });
     return { x, y };
   };
-}
-
-function shuffled<T>(items: readonly T[], rng: Rng): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }
 
 /** Measure the information of `encoder`'s codes on `photos` (held out from its training). */
@@ -151,7 +142,7 @@ export async function measureInformation(encoder: DimEncoder, photos: readonly s
 
   // Three disjoint sets of photos: the critic trains on half, the best critic is picked on a
   // quarter (validation), and the bound is read on the last quarter, which neither saw.
-  const order = shuffled(Array.from({ length: n }, (_, i) => i), rng);
+  const order = Array.from(permutation(n, rng));
   const quarter = Math.max(8, Math.floor(n / 4));
   const evalImages = order.slice(0, quarter);
   const validationImages = order.slice(quarter, 2 * quarter);

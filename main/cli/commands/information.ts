@@ -5,13 +5,12 @@
  * model's card.json as `information`, where the app's Compare view shows them.
  * Last stdout line with --json: {"model","miGlobal","miLocal","estimator","cap","samples",…}.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scanFolder } from '../../core/imaging/scan';
 import { isEstimatorName } from '../../ml/dim/estimators';
 import { measureInformation, samplePhotos } from '../../ml/information';
-import { loadDimEncoder, resolveModelDir, writeFileAtomic } from '../../ml/models';
+import { loadDimEncoder, resolveModelDir } from '../../ml/models';
+import { writeCardInformation } from '../../core/library/information-store';
 import { endProgress, printJson, progressLine, UsageError } from '../output';
 
 export async function run(args: string[]): Promise<void> {
@@ -48,11 +47,7 @@ export async function run(args: string[]): Promise<void> {
     });
     endProgress();
     const information = { ...measured, heldOut: `${measured.samples} photos sampled from ${folder}` };
-    if (values['write-card']) {
-      const cardPath = join(dir, 'card.json');
-      const card = JSON.parse(await readFile(cardPath, 'utf8')) as Record<string, unknown>;
-      await writeFileAtomic(cardPath, `${JSON.stringify({ ...card, information }, null, 2)}\n`);
-    }
+    if (values['write-card']) await writeCardInformation(dir, information);
     const summary = { model: info.name, modelId: info.id, ...information };
     if (values.json) printJson(summary);
     else process.stdout.write(`${info.name}: I(X; Z) ≥ ${measured.miGlobal.toFixed(2)} nats (global), ≥ ${measured.miLocal.toFixed(2)} nats (local), ${measured.estimator} on ${measured.samples} held-out photos\n`);
