@@ -44,7 +44,11 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     target: 'chrome120',
     reportCompressedSize: false,
+    // The compute window carries tfjs's GPU backends (~0.8 MB); it loads once, from disk.
+    chunkSizeWarningLimit: 1024,
     rollupOptions: {
+      // The app, and the hidden compute window that trains on the GPU (src/compute/main.ts).
+      input: { main: `${rendererDir}index.html`, compute: `${rendererDir}compute.html` },
       // zod's sources carry esbuild-style pure annotations Rollup cannot place; harmless, so silence them.
       onwarn(warning, warn) {
         if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('node_modules/zod')) return;

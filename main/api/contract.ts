@@ -47,6 +47,8 @@ export const LibraryInfo = z.object({
   model: ModelInfo,
   /** Whether this front end can open native dialogs / reveal files (desktop yes, web no). */
   desktop: z.boolean(),
+  /** Whether training can run in a GPU compute window (the desktop app: webgpu, else webgl). */
+  gpuWindow: z.boolean(),
 });
 export type LibraryInfo = z.infer<typeof LibraryInfo>;
 
@@ -105,6 +107,8 @@ export const TrainingRequest = z.object({
   batchSize: z.number().int().min(2).max(1024).optional(),
   /** Use at most this many photos (a random subset). */
   limit: z.number().int().min(2).optional(),
+  /** Where the math runs: this machine's best tfjs backend off the UI thread (default), or the GPU compute window. */
+  compute: z.enum(['this-process', 'gpu-window']).optional(),
   /** Model name (letters, digits, . _ -); default from objective, estimator and time. */
   name: z
     .string()

@@ -101,5 +101,15 @@ await Promise.all([
     external: ['electron'],
     plugins: [contractNamesPlugin(names)],
   }),
+  // The hidden compute window's preload (compute-window.ts).
+  build({
+    ...common,
+    entryPoints: ['main/app/compute-preload.ts'],
+    outfile: `${outdir}/compute-preload.cjs`,
+    platform: 'browser',
+    format: 'cjs',
+    target: 'chrome130',
+    external: ['electron'],
+  }),
 ]);
-console.error(`built ${outdir}/main.js and preload.cjs (${names.callNames.length} calls, ${names.eventNames.length} events)`);
+console.error(`built ${outdir}/main.js, preload.cjs and compute-preload.cjs (${names.callNames.length} calls, ${names.eventNames.length} events)`);

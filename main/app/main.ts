@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Backend } from '../api/contract';
+import { computeWindowOpener } from './compute-window';
 import { registerIpc } from './ipc';
 import { appEntryUrl, isAppUrl } from './app-protocol';
 import { handleAppProtocol, registerSchemePrivileges } from './protocol';
@@ -102,6 +103,8 @@ async function main(): Promise<void> {
         showItemInFolder(path: string) {
           shell.showItemInFolder(path);
         },
+        // Training on the GPU of any vendor: a hidden window running tfjs's webgpu/webgl backend.
+        openComputeChannel: computeWindowOpener(join(here, 'compute-preload.cjs')),
       },
     });
   } catch (error) {

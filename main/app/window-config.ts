@@ -41,5 +41,19 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
   };
 }
 
+/**
+ * The hidden compute window (compute-window.ts): never shown, the same locked-down preferences,
+ * and no background throttling, since a hidden page is otherwise slowed to a crawl.
+ */
+export function computeWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+  return {
+    show: false,
+    width: 320,
+    height: 200,
+    title: 'dimsearch compute',
+    webPreferences: { ...secureWebPreferences(preloadPath), backgroundThrottling: false },
+  };
+}
+
 /** The answer to every request for a new window (window.open, target=_blank, middle-click). */
 export const denyNewWindow = { action: 'deny' } as const;

@@ -22,12 +22,15 @@ import { InformationStore, writeCardInformation } from './library/information-st
 import { measureLibraryInformation } from './library/measure-information';
 import { readCurves } from './training/curves';
 import { TrainingManager } from './training/training-manager';
+import type { ComputeChannel } from '../ml/dim/step-executor';
 
 export interface DesktopShell {
   /** A native folder picker; null when the user cancels. */
   pickFolder(): Promise<string | null>;
   /** Reveal a file in the system's file manager. */
   showItemInFolder(path: string): void | Promise<void>;
+  /** A compute window that trains on the GPU (webgpu, else webgl); opened on first use. */
+  openComputeChannel?(): Promise<ComputeChannel>;
 }
 
 export interface BackendOptions {
@@ -131,7 +134,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
     card: library.encoder.card,
   });
 
-  const training = new TrainingManager(() => library, emit);
+  const training = new TrainingManager(() => library, emit, desktop?.openComputeChannel ? () => desktop.openComputeChannel!() : null);
   const information = new InformationStore(library.dir);
 
   /** A watcher run of one folder, as an index job (cancelled with the job or when the watcher closes). */
@@ -180,6 +183,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
         skippedCount: library.store.skippedCount(),
         model: modelInfo(),
         desktop: desktop !== null,
+        gpuWindow: Boolean(desktop?.openComputeChannel),
       };
     },
     async pickFolder() {

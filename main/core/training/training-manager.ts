@@ -17,6 +17,8 @@ import { Library, LibraryError } from '../library/library';
 import { libraryModelsDir } from '../library/model-catalog';
 import { CurveRecorder, saveCurves } from './curves';
 import { runTrainingInWorker } from '../../ml/dim/train-in-worker';
+import { remoteStepExecutor, type ComputeChannel } from '../../ml/dim/step-executor';
+import { train, type TrainOptions, type TrainResult } from '../../ml/dim/trainer';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -56,6 +58,8 @@ export class TrainingManager {
   constructor(
     private readonly library: () => Library,
     private readonly emit: Emit,
+    /** The desktop shell's GPU compute window, when there is one. */
+    private readonly openComputeChannel: (() => Promise<ComputeChannel>) | null = null,
   ) {}
 
   /**
@@ -67,6 +71,8 @@ export class TrainingManager {
     startJob: (work: (signal: AbortSignal) => Promise<TrainingOutcome>) => { id: string },
   ): Promise<{ jobId: string; name: string }> {
     if (this.active || this.starting) throw new LibraryError(`a training is already running (${this.active?.name ?? 'starting'}); cancel it or wait for it to finish`);
+    if (request.compute === 'gpu-window' && !this.openComputeChannel)
+      throw new LibraryError('training on the GPU compute window needs the desktop app; this front end trains on this machine’s CPU backend');
     this.starting = true;
     try {
       const prepared = await this.prepare(request);
@@ -111,7 +117,7 @@ export class TrainingManager {
       const folder = prepared.folders.length === 1 ? prepared.folders[0] : (sources = await linkFolders(prepared.folders));
       let lastProgress = 0;
       let lastStep = 0;
-      const result = await runTrainingInWorker({
+      const options: TrainOptions = {
         folder,
         out: prepared.out,
         name: prepared.name,
@@ -141,7 +147,8 @@ export class TrainingManager {
             this.emit('jobProgress', progress);
           }
         },
-      });
+      };
+      const result = await this.runTrainer(request, options);
       const skipped = result.skipped.map(({ path, reason }) => ({ path, reason }));
       if (result.status === 'done' && result.model && result.modelId) {
         await saveCurves(result.model, { steps: active?.recorder.steps() ?? [], epochs: result.history });
@@ -156,10 +163,20 @@ export class TrainingManager {
       if (this.active === active) this.active = null;
     }
   }
+
+  /**
+   * Off the UI thread either way: in a worker thread on this machine's backend, or here with
+   * the tensor work in the GPU compute window (the trainer's side is only file IO and batching).
+   */
+  private async runTrainer(request: TrainingRequest, options: TrainOptions): Promise<TrainResult> {
+    if (request.compute !== 'gpu-window') return runTrainingInWorker(options);
+    const channel = await this.openComputeChannel!();
+    return train({ ...options, executor: remoteStepExecutor(channel, 'compute window') });
+  }
 }
 
 function toJobProgress(jobId: string, p: TrainProgress): JobProgress {
-  const message = p.phase === 'training' ? `epoch ${p.epoch}/${p.epochs}` : p.message;
+  const message = p.phase === 'training' ? `epoch ${p.epoch}/${p.epochs}${p.backend ? ` · ${p.backend}` : ''}` : p.message;
   return {
     jobId,
     kind: 'train',

@@ -23,8 +23,10 @@ import { scanFolder } from '../../core/imaging/scan';
 import { augmentBatch } from './augment';
 import { DimEncoder, encoderOptions, type EncoderOptions } from './encoder';
 import { isEstimatorName, type EstimatorName } from './estimators';
-import { DimObjective, objectiveOptions, type ObjectiveName, type ObjectiveOptions } from './objective';
+import { objectiveOptions, type ObjectiveName, type ObjectiveOptions } from './objective';
 import { Rng, deriveSeed, permutation } from './random';
+import { localStepExecutor, type StepExecutor, type StepExecutorFactory } from './step-executor';
+import { fromWire, toWire, type StepState } from './train-step';
 
 export interface TrainOptions {
   /** Folder of photos (searched recursively). */
@@ -69,6 +71,8 @@ export interface TrainOptions {
   saveModelOnStop?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: TrainProgress) => void;
+  /** Where the tensor work runs (default: this process, on the backend ladder). Not for workers. */
+  executor?: StepExecutorFactory;
   /** Extra card.json fields (e.g. dataset description). */
   card?: Record<string, unknown>;
 }
@@ -87,6 +91,8 @@ export interface TrainProgress {
   imagesPerSecond: number;
   etaSeconds: number | null;
   message?: string;
+  /** The tfjs backend doing the math (e.g. 'wasm', 'webgpu (compute window)'), once known. */
+  backend?: string;
 }
 
 export interface Skip {
@@ -263,18 +269,15 @@ function toFloats(bytes: Uint8Array, out: Float32Array, offset: number): void {
   for (let k = 0; k < bytes.length; k++) out[offset + k] = bytes[k] / 255 - 0.5;
 }
 
-function namedVariables(objective: DimObjective): Map<string, tf.Variable> {
-  return new Map([...objective.encoder.variables, ...objective.criticVariables()]);
-}
-
-async function writeCheckpoint(dir: string, state: Omit<CheckpointState, 'weightsManifest' | 'optimizerWeights' | 'savedAt'>, objective: DimObjective, optimizer: tf.AdamOptimizer): Promise<void> {
-  const tensors: tf.NamedTensorMap = Object.fromEntries(namedVariables(objective));
-  const optimizerWeights = await optimizer.getWeights();
-  optimizerWeights.forEach((w, i) => (tensors[`optimizer/${i}`] = w.tensor));
-  const { data, specs } = await encodeNamedTensors(tensors);
-  optimizerWeights[0]?.tensor.dispose(); // the iteration count: a fresh scalar, not an optimizer variable
-  const full: CheckpointState = { ...state, optimizerWeights: optimizerWeights.length, weightsManifest: specs, savedAt: new Date().toISOString() };
-  await writeDirAtomic(dir, { 'state.json': JSON.stringify(full), 'weights.bin': data });
+async function writeCheckpoint(dir: string, state: Omit<CheckpointState, 'weightsManifest' | 'optimizerWeights' | 'savedAt'>, stepState: StepState): Promise<void> {
+  const tensors: tf.NamedTensorMap = Object.fromEntries(Object.entries(stepState.tensors).map(([k, w]) => [k, fromWire(w)]));
+  try {
+    const { data, specs } = await encodeNamedTensors(tensors);
+    const full: CheckpointState = { ...state, optimizerWeights: stepState.optimizerWeights, weightsManifest: specs, savedAt: new Date().toISOString() };
+    await writeDirAtomic(dir, { 'state.json': JSON.stringify(full), 'weights.bin': data });
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
 }
 
 async function readCheckpoint(dir: string): Promise<{ state: CheckpointState; tensors: tf.NamedTensorMap }> {
@@ -304,11 +307,13 @@ function describePreprocessing(inputSize: number): string {
 
 /** Train (or resume) a run. Resolves when it finishes, is cancelled, or hits maxSteps. */
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const backend = await initBackend();
+  // This side only moves weights between files and the executor; the local executor does the math here.
+  if (!options.executor) await initBackend();
   const started = performance.now();
   const checkpointDir = checkpointDirFor(options);
+  let backend: string | undefined;
   const report = (p: Partial<TrainProgress>) =>
-    options.onProgress?.({ phase: 'training', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0, done: 0, total: 0, terms: {}, imagesPerSecond: 0, etaSeconds: null, ...p });
+    options.onProgress?.({ phase: 'training', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0, done: 0, total: 0, terms: {}, imagesPerSecond: 0, etaSeconds: null, backend, ...p });
 
   let config = buildConfig(options);
   let resumed: { state: CheckpointState; tensors: tf.NamedTensorMap } | null = null;
@@ -321,13 +326,30 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     config = { ...resumed.state.config, epochs: options.epochs ?? resumed.state.config.epochs, out: resolve(options.out), name: options.name ?? resumed.state.config.name };
   }
 
+  const resumedStep: StepState | null = resumed
+    ? {
+        tensors: Object.fromEntries(await Promise.all(Object.entries(resumed.tensors).map(async ([k, t]) => [k, await toWire(t)] as const))),
+        optimizerWeights: resumed.state.optimizerWeights,
+        dv: resumed.state.dv,
+      }
+    : null;
+  tf.dispose(Object.values(resumed?.tensors ?? {}));
+  const executor: StepExecutor = await (options.executor ?? localStepExecutor)({
+    encoder: config.encoder,
+    objective: config.objective,
+    learningRate: config.learningRate,
+    seeds: { encoder: deriveSeed(config.seed, 1), objective: deriveSeed(config.seed, 2) % 100000 },
+    state: resumedStep,
+  });
+  backend = executor.backend;
+
   let dataset: Dataset;
   try {
     dataset = await loadDataset(config, resumed ? resumed.state.files : null, options.signal, report);
   } catch (error) {
+    await executor.dispose();
     if (!options.signal?.aborted) throw error;
     // Cancelled while reading photos: nothing trained, nothing new to save.
-    tf.dispose(Object.values(resumed?.tensors ?? {}));
     return {
       status: 'cancelled', model: null, modelId: null, epochs: resumed?.state.epoch ?? 0, steps: resumed?.state.stepsDone ?? 0, images: 0,
       imagesPerSecond: 0, backend, seconds: (performance.now() - started) / 1000, skipped: [], checkpoint: existsSync(checkpointDir) ? checkpointDir : null,
@@ -337,7 +359,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const skipped = [...(resumed?.state.skipped ?? []), ...dataset.skipped];
   const n = dataset.files.length;
   if (n < 2) {
-    tf.dispose(Object.values(resumed?.tensors ?? {}));
+    await executor.dispose();
     throw new Error(`need at least 2 readable photos to train, found ${n} in ${config.folder}${skipped.length ? ` (${skipped.length} skipped)` : ''}`);
   }
   const batchSize = Math.min(config.batchSize, n);
@@ -345,10 +367,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const size = config.inputSize;
   const per = size * size * 3;
 
-  const encoder = resumed ? new DimEncoder(config.encoder, { weights: resumed.tensors }) : new DimEncoder(config.encoder, { seed: deriveSeed(config.seed, 1) });
-  const objective = new DimObjective(encoder, config.objective, resumed ? { weights: resumed.tensors } : { seed: deriveSeed(config.seed, 2) % 100000 });
-  const optimizer = tf.train.adam(config.learningRate);
-  const variables = objective.trainableVariables();
   let epoch = 0;
   let step = 0;
   let stepsDone = 0;
@@ -364,17 +382,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     epochSums = { ...(s.epochSums ?? {}) };
     epochCount = s.epochCount ?? 0;
     elapsedBefore = s.elapsedSeconds;
-    const weights = Array.from({ length: s.optimizerWeights }, (_, i) => ({ name: `optimizer/${i}`, tensor: resumed!.tensors[`optimizer/${i}`] }));
-    if (weights.length > 0) await optimizer.setWeights(weights);
-    const dv = objective.dvStates();
-    if (s.dv.global != null) dv.global.logEma = tf.variable(tf.scalar(s.dv.global), false);
-    if (s.dv.local != null) dv.local.logEma = tf.variable(tf.scalar(s.dv.local), false);
-    // Optimizer slots were copied into its own variables; the loaded tensors can go.
-    tf.dispose(Object.values(resumed.tensors));
   }
 
-  const checkpointState = async () => {
-    const dv = objective.dvStates();
+  const checkpointState = (dv: StepState['dv']) => {
     return {
       format: CHECKPOINT_FORMAT as typeof CHECKPOINT_FORMAT,
       formatVersion: 1 as const,
@@ -390,12 +400,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       history,
       epochSums,
       epochCount,
-      dv: { global: dv.global.logEma ? (await dv.global.logEma.data())[0] : null, local: dv.local.logEma ? (await dv.local.logEma.data())[0] : null },
+      dv,
     };
   };
   const saveCheckpoint = async (message: string) => {
+    const stepState = await executor.exportState();
+    await writeCheckpoint(checkpointDir, checkpointState(stepState.dv), stepState);
+    // Told once it is on disk: from here on a kill loses nothing before this point.
     report({ phase: 'checkpoint', epoch, epochs: config.epochs, step, stepsPerEpoch, message });
-    await writeCheckpoint(checkpointDir, await checkpointState(), objective, optimizer);
   };
 
   const totalSteps = config.epochs * stepsPerEpoch;
@@ -430,24 +442,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           const rng = new Rng(stepSeed);
           views = [augmentBatch(batch, batchSize, size, rng), augmentBatch(batch, batchSize, size, rng)];
         }
-        let captured: Record<string, tf.Scalar> = {};
-        tf.tidy(() => {
-          const x = tf.tensor4d(views[0], [batchSize, size, size, 3]);
-          const x2 = views[1] ? tf.tensor4d(views[1], [batchSize, size, size, 3]) : null;
-          optimizer.minimize(
-            () => {
-              const { loss, terms } = objective.lossTerms(x, x2, stepSeed % 2 ** 31);
-              captured = Object.fromEntries(Object.entries({ loss, ...terms }).map(([k, v]) => [k, tf.keep(tf.clone(v))]));
-              return loss;
-            },
-            false,
-            variables,
-          );
-        });
-        encoder.invalidateFolded();
-        const values = await Promise.all(Object.entries(captured).map(async ([k, v]) => [k, (await v.data())[0]] as const));
-        tf.dispose(Object.values(captured));
-        lastTerms = Object.fromEntries(values);
+        lastTerms = await executor.run({ views: views[1] ? [views[0], views[1]] : [views[0]], batchSize, size, seed: stepSeed % 2 ** 31 });
+        const values = Object.entries(lastTerms);
         if (!Number.isFinite(lastTerms.loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${lastTerms.loss})`);
         for (const [k, v] of values) epochSums[k] = (epochSums[k] ?? 0) + v;
         epochCount++;
@@ -523,9 +519,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         trainedAt: new Date().toISOString(),
         ...options.card,
       };
-      const saved = await saveEncoder(config.out, encoder, card, config.name);
-      model = saved.dir;
-      modelId = saved.id;
+      const { tensors } = await executor.exportState();
+      const weights: tf.NamedTensorMap = Object.fromEntries(Object.entries(tensors).map(([k, w]) => [k, fromWire(w)]));
+      const encoder = new DimEncoder(config.encoder, { weights });
+      tf.dispose(Object.values(weights));
+      try {
+        const saved = await saveEncoder(config.out, encoder, card, config.name);
+        model = saved.dir;
+        modelId = saved.id;
+      } finally {
+        encoder.dispose();
+      }
       if (status === 'done' && !options.keepCheckpoint) await rm(checkpointDir, { recursive: true, force: true });
     }
     return {
@@ -543,8 +547,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       history,
     };
   } finally {
-    objective.dispose();
-    encoder.dispose();
-    optimizer.dispose();
+    await executor.dispose();
   }
 }

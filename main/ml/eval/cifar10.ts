@@ -57,6 +57,8 @@ export async function ensureCifar10(cacheDir = defaultDatasetCache(), tarball = 
     });
     const extracted = join(staging, 'cifar10');
     if (!(await looksComplete(extracted))) throw new Error(`${tarball} does not hold cifar10/{train,test}/<class>/`);
+    // Another process may have finished first and be reading it: keep that copy.
+    if (await looksComplete(root)) return foldersUnder(root);
     await rm(root, { recursive: true, force: true });
     await rename(extracted, root);
   } finally {

@@ -138,6 +138,9 @@ test('one training at a time; cancel stops it and leaves no model or checkpoint;
 
   await assert.rejects(call('startTraining', { objective: 'both', estimator: 'jsd', epochs: 1, name: 'tiny' }), /already exists/);
   await assert.rejects(call('startTraining', { objective: 'both', estimator: 'jsd', epochs: 1, folder: join(root, 'nope') }), /folder not found/);
+  // Without the desktop shell there is no GPU compute window to train in.
+  assert.equal((await call('libraryInfo', {})).gpuWindow, false);
+  await assert.rejects(call('startTraining', { objective: 'both', estimator: 'jsd', epochs: 1, compute: 'gpu-window' }), /needs the desktop app/);
   assert.throws(() => parseInput('startTraining', { objective: 'both', estimator: 'jsd', epochs: 1, name: '../escape' }), /model name/);
 });
 

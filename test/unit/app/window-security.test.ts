@@ -13,7 +13,7 @@ import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { desktopContentSecurityPolicy } from '../../../main/app/app-protocol';
-import { denyNewWindow, mainWindowOptions } from '../../../main/app/window-config';
+import { computeWindowOptions, denyNewWindow, mainWindowOptions } from '../../../main/app/window-config';
 import { webContentSecurityPolicy } from '../../../main/server/http';
 
 const appDir = fileURLToPath(new URL('../../../main/app/', import.meta.url));
@@ -67,6 +67,22 @@ test('the window runs its renderer isolated, sandboxed and without Node', () => 
   assert.equal(prefs.enableBlinkFeatures, undefined);
   assert.ok(prefs.preload && isAbsolute(prefs.preload) && prefs.preload.endsWith('preload.cjs'));
   assert.deepEqual(denyNewWindow, { action: 'deny' });
+});
+
+test('the hidden compute window gets the same locked-down preferences, and is never shown', () => {
+  const options = computeWindowOptions('/app/dist/main/app/compute-preload.cjs');
+  assert.equal(options.show, false);
+  const { backgroundThrottling, ...prefs } = options.webPreferences!;
+  assert.equal(backgroundThrottling, false, 'a hidden page must not be throttled');
+  assert.deepEqual(prefs, { ...mainWindowOptions('/app/dist/main/app/compute-preload.cjs').webPreferences });
+  const window = parse('compute-window.ts');
+  const windows: ts.NewExpression[] = [];
+  walk(window, (node) => {
+    if (ts.isNewExpression(node) && node.expression.getText(window) === 'BrowserWindow') windows.push(node);
+  });
+  assert.equal(windows.length, 1);
+  assert.equal(windows[0]!.arguments?.[0]?.getText(window), 'computeWindowOptions(preloadPath)');
+  assert.match(window.getText(), /loadURL\(`\$\{appOrigin\}\/compute\.html`\)/, 'it loads our own page only');
 });
 
 for (const [name, policy, imageSchemes] of [
@@ -139,12 +155,23 @@ test('every IPC handler goes through dispatchIpcCall; no other file listens on I
   const handler = handles[0]!.arguments[1]!;
   assert.ok(ts.isArrowFunction(handler));
   assert.match(handler.getText(ipc), /return dispatchIpcCall\(backend, name, frame \? \{ url: frame\.url, isTopFrame: frame\.parent === null \} : null, input\)/);
-  for (const file of readdirSync(appDir).filter((f) => f.endsWith('.ts') && f !== 'ipc.ts')) {
+  for (const file of readdirSync(appDir).filter((f) => f.endsWith('.ts') && f !== 'ipc.ts' && f !== 'compute-window.ts')) {
     const source = parse(file);
     for (const listener of ['ipcMain.handle', 'ipcMain.on', 'ipcMain.once', 'ipcMain.handleOnce']) {
       assert.deepEqual(callsTo(source, listener), [], `${file} calls ${listener}`);
     }
   }
+  // The compute window's answers: one listener, which accepts messages from that window only.
+  const compute = parse('compute-window.ts');
+  const replies = callsTo(compute, 'ipcMain.on');
+  assert.equal(replies.length, 1);
+  assert.equal(replies[0]!.arguments[0]!.getText(compute), 'computeReplyChannel');
+  assert.match(compute.getText(), /const onReply = \(event: IpcMainEvent, message: ComputeReplyMessage\) => \{\s+if \(event\.sender !== window\.webContents\) return;/);
+  for (const listener of ['ipcMain.handle', 'ipcMain.once', 'ipcMain.handleOnce']) assert.deepEqual(callsTo(compute, listener), []);
+  const computePreload = parse('compute-preload.ts');
+  const bridged = callsTo(computePreload, 'contextBridge.exposeInMainWorld');
+  assert.equal(bridged.length, 1);
+  assert.equal(stringArg(bridged[0]!, 0), 'dimsearchComputeBridge', 'the compute page gets `serve`, never ipcRenderer');
   const preload = parse('preload.ts');
   const exposed = callsTo(preload, 'contextBridge.exposeInMainWorld');
   assert.equal(exposed.length, 1);
