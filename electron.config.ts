@@ -15,6 +15,7 @@ const config: Configuration = {
     'dist/main/**',
     'dist/renderer/**',
     'native-models/**',
+    'main/ml/native/build/Release/*.node',
     'package.json',
     '!**/*.map',
     '!**/{test,tests,__tests__,docs,example,examples}/**',

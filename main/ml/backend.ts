@@ -6,12 +6,13 @@
  * The two native packages are optional peers: they are imported dynamically and only when
  * installed, so a machine without them still starts. DIMSEARCH_BACKEND forces one rung
  * ('tensorflow' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu' | 'webgl' | 'webgpu').
- * On wasm the gradient kernels that backend lacks are registered from ./kernels.
+ * On wasm the gradient kernels that backend lacks are registered from ./kernels, and its convolutions
+ * and matrix products run on OpenBLAS where the optional native addon is built (main/ml/native).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import './gradients';
-import { registerWasmGradientFillers } from './kernels/register';
+import { nativeGemmStatus, registerNativeGemmKernels, registerWasmGradientFillers } from './kernels/register';
 
 export type BackendChoice = 'tfjs-node-gpu' | 'tfjs-node' | 'tensorflow' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
 
@@ -20,6 +21,12 @@ let ready: Promise<string> | null = null;
 /** Name of the active backend after initBackend() (e.g. 'wasm', 'cpu', 'tensorflow'). */
 export function backendName(): string {
   return tf.getBackend();
+}
+
+/** The active backend as the user should read it: 'wasm + OpenBLAS' when the native GEMMs run. */
+export function backendDescription(): string {
+  const name = tf.getBackend();
+  return name === 'wasm' && nativeGemmStatus().active ? 'wasm + OpenBLAS' : name;
 }
 
 /**
@@ -96,6 +103,7 @@ async function tryRung(rung: BackendChoice): Promise<boolean> {
       const { startWasm } = await import('./wasm');
       if (!(await startWasm())) return false;
       registerWasmGradientFillers();
+      registerNativeGemmKernels();
       return true;
     }
     case 'cpu':

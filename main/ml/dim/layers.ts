@@ -8,7 +8,8 @@
  *   Sum over axes [0, 1, 2], or a product with a row of ones (which repacks its operand every
  *   call) — and the backward pass is the closed form
  *     dx = γ·rstd · (dp − mean(dp) − x̂ · mean(dp · x̂)),  dγ = Σ dp·x̂,  dβ = Σ dp
- *   with dp the gradient after the LeakyReLU.
+ *   with dp the gradient after the LeakyReLU. Where the native addon is built, the same layer
+ *   runs as two fused wasm kernels (main/ml/kernels/native-batch-norm.ts).
  * - 2×2 max pooling with stride 2 whose gradient is a mask (x equals its window's max, the max
  *   brought back to full size by nearest-neighbour upsampling) times the upsampled dy, instead of
  *   the backend's MaxPoolGrad loop (twice as slow on wasm).
@@ -17,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../gradients';
+import { batchNormLeakyReluGradKernel, batchNormLeakyReluKernel } from '../kernels/native-batch-norm';
 
 export interface BatchStatistics {
   /** Per-channel batch mean [C]. */
@@ -48,6 +50,7 @@ export function batchNormLeakyRelu(
 ): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const m = n * h * w;
+  if (tf.getKernel(batchNormLeakyReluKernel, tf.getBackend())) return fusedBatchNormLeakyRelu(x, gamma, beta, epsilon, alpha, m, onStatistics);
   const op = tf.customGrad(((input: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     const x4 = input as tf.Tensor4D;
     const mean = tf.reshape(tf.div(channelSums(x4), m), [c]);
@@ -69,6 +72,24 @@ export function batchNormLeakyRelu(
         const dGamma = tf.reshape(channelSums(tf.mul(dp, xhat) as tf.Tensor4D), [c]);
         const dx = tf.mul(tf.mul(gam, r), tf.sub(tf.sub(dp, tf.div(dBeta, m)), tf.mul(xhat, tf.div(dGamma, m))));
         return [dx, dGamma, dBeta];
+      },
+    };
+  }) as never) as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor4D;
+  return op(x, gamma, beta);
+}
+
+/** The same layer as one forward and one backward kernel (registered only where they are native). */
+function fusedBatchNormLeakyRelu(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, alpha: number, count: number, onStatistics?: (stats: BatchStatistics) => void): tf.Tensor4D {
+  const attrs = { epsilon, alpha } as unknown as tf.NamedAttrMap;
+  const op = tf.customGrad(((input: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [out, mean, variance] = tf.engine().runKernel(batchNormLeakyReluKernel, { x: input, gamma: g, beta: b }, attrs) as tf.Tensor[];
+    if (onStatistics) onStatistics({ mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, count });
+    save([input, g, b, mean, variance]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, gs, bs, means, variances] = saved;
+        return tf.engine().runKernel(batchNormLeakyReluGradKernel, { dy, x: xs, gamma: gs, beta: bs, mean: means, variance: variances }, attrs) as tf.Tensor[];
       },
     };
   }) as never) as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor4D;

@@ -7,6 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { untransposedMatMulConfig } from './matmul-transposed';
+import { loadNativeKernels } from './native-addon';
+import { nativeBatchNormKernelConfigs } from './native-batch-norm';
+import { nativeGemmKernelConfigs } from './native-gemm-kernels';
 
 const done = new Set<string>();
 
@@ -27,4 +30,25 @@ export function registerWasmGradientFillers(backendName = 'wasm'): void {
     const original = tf.getKernel(name, backendName)?.kernelFunc;
     if (original && transpose) replaceKernel(untransposedMatMulConfig(name, backendName, original, transpose));
   }
+}
+
+let nativeGemm: { active: boolean; reason: string } = { active: false, reason: 'not tried' };
+
+/**
+ * When the optional native addon is built: put OpenBLAS's sgemm (native-gemm-kernels.ts) in front
+ * of wasm's convolutions and matrix products, and register the fused BatchNorm + LeakyReLU kernels
+ * (native-batch-norm.ts). After registerWasmGradientFillers, whose kernels it falls back to.
+ * Idempotent.
+ */
+export function registerNativeGemmKernels(): { active: boolean; reason: string } {
+  if (nativeGemm.reason !== 'not tried') return nativeGemm;
+  const { kernels, reason } = loadNativeKernels();
+  if (!kernels) return (nativeGemm = { active: false, reason });
+  for (const config of [...nativeGemmKernelConfigs(kernels), ...nativeBatchNormKernelConfigs(kernels)]) replaceKernel(config);
+  return (nativeGemm = { active: true, reason });
+}
+
+/** Whether wasm's GEMMs run on OpenBLAS in this process, and why not when they don't. */
+export function nativeGemmStatus(): { active: boolean; reason: string } {
+  return nativeGemm;
 }

@@ -1,0 +1,44 @@
+/**
+ * The optional native kernel addon (main/ml/native: convolutions and matrix products on OpenBLAS's
+ * sgemm, the fused BatchNorm + LeakyReLU layer), built at install time where OpenBLAS is present
+ * (libopenblas-dev) and skipped where it is not: the wasm backend then runs everything on XNNPACK.
+ * DIMSEARCH_NATIVE_BLAS=0 turns it off.
+ */
+import { createRequire } from 'node:module';
+
+export interface NativeKernels {
+  /** dims: [n, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
+  conv2d(x: Float32Array, filter: Float32Array, out: Float32Array, dims: Int32Array, bias?: Float32Array | null, activation?: number, alpha?: number): void;
+  /** dFilter (HWIO) = im2col(x)ᵀ · dy; dims as conv2d's. */
+  conv2dFilterGrad(x: Float32Array, dy: Float32Array, dFilter: Float32Array, dims: Int32Array): void;
+  /** dx = col2im(dy · filterᵀ); dims as conv2d's. */
+  conv2dInputGrad(dy: Float32Array, filter: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  /** dims: [batch, m, n, k, transposeA, transposeB, batchA, batchB] */
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array, bias?: Float32Array | null, activation?: number, alpha?: number): void;
+  /** x [M, C] → out, and the batch mean and variance [C]; dims [M, C]. */
+  batchNormLeakyRelu(x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, mean: Float32Array, variance: Float32Array, dims: Int32Array, epsilon: number, alpha: number): void;
+  /** The closed-form gradient of batchNormLeakyRelu (see layers.ts). */
+  batchNormLeakyReluGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, dims: Int32Array, epsilon: number, alpha: number): void;
+}
+
+/** Activation codes of the addon's fused epilogue. */
+export const nativeActivations: Record<string, number> = { linear: 0, relu: 1, leakyrelu: 2, relu6: 3 };
+
+let loaded: { kernels: NativeKernels | null; reason: string } | null = null;
+
+export function loadNativeKernels(): { kernels: NativeKernels | null; reason: string } {
+  if (loaded) return loaded;
+  if (process.env.DIMSEARCH_NATIVE_BLAS === '0') return (loaded = { kernels: null, reason: 'turned off by DIMSEARCH_NATIVE_BLAS=0' });
+  const require = createRequire(import.meta.url);
+  // From sources (main/ml/kernels) and from the bundle (dist/main/...), the addon's build folder.
+  const candidates = [new URL('../native/build/Release/dimsearch_kernels.node', import.meta.url), new URL('../../../main/ml/native/build/Release/dimsearch_kernels.node', import.meta.url)];
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      return (loaded = { kernels: require(candidate.pathname) as NativeKernels, reason: 'loaded' });
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message.split('\n')[0] : String(error));
+    }
+  }
+  return (loaded = { kernels: null, reason: `not built (${failures[0]}); run npm run build:native where OpenBLAS is installed` });
+}

@@ -1,0 +1,254 @@
+/*
+ * Convolution and matrix products for the wasm backend, run by OpenBLAS's sgemm (AVX-512/AVX2
+ * where the CPU has them; XNNPACK in wasm is limited to 128-bit SIMD). The operands are views of
+ * the wasm heap, so nothing is copied across: im2col into a scratch buffer, then one sgemm.
+ * Loaded optionally by main/ml/kernels/native-addon.ts; every kernel is tested against the cpu
+ * backend (test/unit/ml/kernels/native-gemm.test.ts).
+ */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernels.h"
+
+/*
+ * The im2col scratch, kept per thread and grown only: a fresh multi-megabyte buffer each call
+ * would cost a page fault per 4 KiB, as much as the copy itself.
+ */
+static _Thread_local float *scratch = NULL;
+static _Thread_local size_t scratch_length = 0;
+
+static float *scratch_of(size_t length) {
+  if (length <= scratch_length) return scratch;
+  free(scratch);
+  scratch = malloc(length * sizeof(float));
+  scratch_length = scratch ? length : 0;
+  return scratch;
+}
+
+enum activation { LINEAR = 0, RELU = 1, LEAKY_RELU = 2, RELU6 = 3 };
+
+/* The fused kernels' tail: out[r, c] = act(out[r, c] + bias[c]), bias broadcast along rows. */
+static int read_epilogue(napi_env env, size_t argc, napi_value *args, size_t cols, const float **bias, int *activation, float *alpha) {
+  *bias = NULL;
+  *activation = LINEAR;
+  *alpha = 0;
+  napi_valuetype type = napi_undefined;
+  if (argc > 4) napi_typeof(env, args[4], &type);
+  if (type == napi_object) {
+    float *data;
+    size_t length;
+    if (!float_view(env, args[4], &data, &length)) return 0;
+    if (length != cols) {
+      napi_throw_range_error(env, NULL, "bias length must equal the output channels");
+      return 0;
+    }
+    *bias = data;
+  }
+  if (argc > 5) {
+    int32_t code = 0;
+    double a = 0;
+    napi_get_value_int32(env, args[5], &code);
+    if (argc > 6) napi_get_value_double(env, args[6], &a);
+    *activation = code;
+    *alpha = (float)a;
+  }
+  return 1;
+}
+
+static void apply_epilogue(float *out, size_t rows, size_t cols, const float *bias, int activation, float alpha) {
+  if (!bias && activation == LINEAR) return;
+  for (size_t r = 0; r < rows; r++) {
+    float *row = out + r * cols;
+    for (size_t c = 0; c < cols; c++) {
+      float v = row[c] + (bias ? bias[c] : 0.0f);
+      if (activation == RELU) v = v > 0 ? v : 0;
+      else if (activation == LEAKY_RELU) v = v > 0 ? v : v * alpha;
+      else if (activation == RELU6) v = v < 0 ? 0 : (v > 6 ? 6 : v);
+      row[c] = v;
+    }
+  }
+}
+
+/* A convolution's geometry, from the 15 ints every conv call passes. */
+typedef struct {
+  int n, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, dH, dW, padT, padL;
+  size_t rows, depth;
+  int pointwise;
+} conv_shape;
+
+static int read_conv(napi_env env, napi_value value, conv_shape *c) {
+  const int *d;
+  size_t length;
+  if (!int_view(env, value, &d, &length)) return 0;
+  if (length < 15) {
+    napi_throw_range_error(env, NULL, "a convolution needs 15 dimensions");
+    return 0;
+  }
+  *c = (conv_shape){d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], 0, 0, 0};
+  c->rows = (size_t)c->n * c->outH * c->outW;
+  c->depth = (size_t)c->kH * c->kW * c->inC;
+  c->pointwise = c->kH == 1 && c->kW == 1 && c->sH == 1 && c->sW == 1 && c->padT == 0 && c->padL == 0 && c->outH == c->inH && c->outW == c->inW;
+  return 1;
+}
+
+/* patches[row = (b, oy, ox), (ky, kx, c)] = x[b, iy, ix, c], zero outside the input. */
+static void im2col(const conv_shape *c, const float *x, float *patches) {
+  float *row = patches;
+  for (int b = 0; b < c->n; b++)
+    for (int oy = 0; oy < c->outH; oy++)
+      for (int ox = 0; ox < c->outW; ox++)
+        for (int ky = 0; ky < c->kH; ky++) {
+          const int iy = oy * c->sH + ky * c->dH - c->padT;
+          for (int kx = 0; kx < c->kW; kx++, row += c->inC) {
+            const int ix = ox * c->sW + kx * c->dW - c->padL;
+            if (iy < 0 || iy >= c->inH || ix < 0 || ix >= c->inW) memset(row, 0, c->inC * sizeof(float));
+            else memcpy(row, x + (((size_t)b * c->inH + iy) * c->inW + ix) * c->inC, c->inC * sizeof(float));
+          }
+        }
+}
+
+/* The adjoint of im2col: dx[b, iy, ix, c] += patches[...]; dx must start zeroed. */
+static void col2im(const conv_shape *c, const float *patches, float *dx) {
+  const float *row = patches;
+  for (int b = 0; b < c->n; b++)
+    for (int oy = 0; oy < c->outH; oy++)
+      for (int ox = 0; ox < c->outW; ox++)
+        for (int ky = 0; ky < c->kH; ky++) {
+          const int iy = oy * c->sH + ky * c->dH - c->padT;
+          for (int kx = 0; kx < c->kW; kx++, row += c->inC) {
+            const int ix = ox * c->sW + kx * c->dW - c->padL;
+            if (iy < 0 || iy >= c->inH || ix < 0 || ix >= c->inW) continue;
+            float *target = dx + (((size_t)b * c->inH + iy) * c->inW + ix) * c->inC;
+            for (int k = 0; k < c->inC; k++) target[k] += row[k];
+          }
+        }
+}
+
+/* The input as a patch matrix: the input itself for a pointwise convolution, else im2col. */
+static const float *patches_of(napi_env env, const conv_shape *c, const float *x) {
+  if (c->pointwise) return x;
+  float *patches = scratch_of(c->rows * c->depth);
+  if (!patches) {
+    napi_throw_error(env, NULL, "convolution: out of memory for im2col");
+    return NULL;
+  }
+  im2col(c, x, patches);
+  return patches;
+}
+
+/*
+ * conv2d(x, filter, out, dims[, bias, activation, alpha]): NHWC input, HWIO filter, NHWC output.
+ * dims = [n, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft]
+ */
+napi_value conv2d(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value args[7];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  float *x, *filter, *out;
+  size_t xLen, fLen, oLen;
+  conv_shape c;
+  if (argc < 4 || !float_view(env, args[0], &x, &xLen) || !float_view(env, args[1], &filter, &fLen) ||
+      !float_view(env, args[2], &out, &oLen) || !read_conv(env, args[3], &c))
+    return NULL;
+  if (!check_length(env, xLen, (size_t)c.n * c.inH * c.inW * c.inC, "conv2d: input shorter than its dimensions") ||
+      !check_length(env, fLen, c.depth * c.outC, "conv2d: filter shorter than its dimensions") ||
+      !check_length(env, oLen, c.rows * c.outC, "conv2d: output shorter than its dimensions"))
+    return NULL;
+  const float *bias;
+  int activation;
+  float alpha;
+  if (!read_epilogue(env, argc, args, c.outC, &bias, &activation, &alpha)) return NULL;
+  const float *patches = patches_of(env, &c, x);
+  if (!patches) return NULL;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)c.rows, c.outC, (int)c.depth, 1.0f, patches, (int)c.depth, filter, c.outC, 0.0f, out, c.outC);
+  apply_epilogue(out, c.rows, c.outC, bias, activation, alpha);
+  return NULL;
+}
+
+/* conv2dFilterGrad(x, dy, dFilter, dims): dFilter = patches(x)ᵀ · dy, HWIO. */
+napi_value conv2d_filter_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  float *x, *dy, *out;
+  size_t xLen, dyLen, oLen;
+  conv_shape c;
+  if (argc < 4 || !float_view(env, args[0], &x, &xLen) || !float_view(env, args[1], &dy, &dyLen) ||
+      !float_view(env, args[2], &out, &oLen) || !read_conv(env, args[3], &c))
+    return NULL;
+  if (!check_length(env, xLen, (size_t)c.n * c.inH * c.inW * c.inC, "conv2dFilterGrad: input shorter than its dimensions") ||
+      !check_length(env, dyLen, c.rows * c.outC, "conv2dFilterGrad: dy shorter than its dimensions") ||
+      !check_length(env, oLen, c.depth * c.outC, "conv2dFilterGrad: output shorter than its dimensions"))
+    return NULL;
+  const float *patches = patches_of(env, &c, x);
+  if (!patches) return NULL;
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)c.depth, c.outC, (int)c.rows, 1.0f, patches, (int)c.depth, dy, c.outC, 0.0f, out, c.outC);
+  return NULL;
+}
+
+/* conv2dInputGrad(dy, filter, dx, dims): dx = col2im(dy · filterᵀ). */
+napi_value conv2d_input_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  float *dy, *filter, *dx;
+  size_t dyLen, fLen, dxLen;
+  conv_shape c;
+  if (argc < 4 || !float_view(env, args[0], &dy, &dyLen) || !float_view(env, args[1], &filter, &fLen) ||
+      !float_view(env, args[2], &dx, &dxLen) || !read_conv(env, args[3], &c))
+    return NULL;
+  const size_t inputLength = (size_t)c.n * c.inH * c.inW * c.inC;
+  if (!check_length(env, dyLen, c.rows * c.outC, "conv2dInputGrad: dy shorter than its dimensions") ||
+      !check_length(env, fLen, c.depth * c.outC, "conv2dInputGrad: filter shorter than its dimensions") ||
+      !check_length(env, dxLen, inputLength, "conv2dInputGrad: output shorter than its dimensions"))
+    return NULL;
+  if (c.pointwise) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)c.rows, (int)c.depth, c.outC, 1.0f, dy, c.outC, filter, c.outC, 0.0f, dx, (int)c.depth);
+    return NULL;
+  }
+  float *patches = scratch_of(c.rows * c.depth);
+  if (!patches) {
+    napi_throw_error(env, NULL, "conv2dInputGrad: out of memory for col2im");
+    return NULL;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)c.rows, (int)c.depth, c.outC, 1.0f, dy, c.outC, filter, c.outC, 0.0f, patches, (int)c.depth);
+  memset(dx, 0, inputLength * sizeof(float));
+  col2im(&c, patches, dx);
+  return NULL;
+}
+
+/*
+ * matmul(a, b, out, dims[, bias, activation, alpha]): out[i] = op(a[i]) · op(b[i]) for each of `batch` products, row-major;
+ * a batch of 1 on either side is broadcast. dims = [batch, m, n, k, transposeA, transposeB, batchA, batchB]
+ */
+napi_value matmul(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value args[7];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  float *a, *b, *out;
+  const int *d;
+  size_t aLen, bLen, oLen, dLen;
+  if (argc < 4 || !float_view(env, args[0], &a, &aLen) || !float_view(env, args[1], &b, &bLen) ||
+      !float_view(env, args[2], &out, &oLen) || !int_view(env, args[3], &d, &dLen))
+    return NULL;
+  if (dLen < 8) {
+    napi_throw_range_error(env, NULL, "matmul needs 8 dimensions");
+    return NULL;
+  }
+  const int batch = d[0], m = d[1], n = d[2], k = d[3], tA = d[4], tB = d[5], batchA = d[6], batchB = d[7];
+  const size_t sizeA = (size_t)m * k, sizeB = (size_t)k * n, sizeC = (size_t)m * n;
+  if (aLen < sizeA * batchA || bLen < sizeB * batchB || oLen < sizeC * batch) {
+    napi_throw_range_error(env, NULL, "matmul: a view is shorter than its dimensions");
+    return NULL;
+  }
+  const float *bias;
+  int activation;
+  float alpha;
+  if (!read_epilogue(env, argc, args, n, &bias, &activation, &alpha)) return NULL;
+  for (size_t i = 0; i < (size_t)batch; i++)
+    cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
+                a + (batchA == 1 ? 0 : i * sizeA), tA ? m : k, b + (batchB == 1 ? 0 : i * sizeB), tB ? k : n, 0.0f,
+                out + i * sizeC, n);
+  apply_epilogue(out, (size_t)batch * m, n, bias, activation, alpha);
+  return NULL;
+}
