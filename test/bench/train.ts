@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../main/ml/backend';
+import { backendDescription, initBackend } from '../../main/ml/backend';
 import { DimEncoder, encoderOptions } from '../../main/ml/dim/encoder';
 import { DimObjective } from '../../main/ml/dim/objective';
 import { printJson } from '../../main/cli/output';
@@ -74,7 +74,8 @@ export async function run(args: string[]): Promise<void> {
   if (![32, 64].includes(size)) throw new Error(`--size must be 32 or 64, got ${values.size}`);
   if (!Number.isInteger(batch) || batch < 2) throw new Error(`--batch must be an integer ≥ 2`);
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer`);
-  const backend = await initBackend();
+  await initBackend();
+  const backend = backendDescription();
   const round = (v: number) => Math.round(v * 10) / 10;
   const result: Record<string, unknown> = { backend, size, batch };
   let peerRates: { train: number; infer: number } | null = null;

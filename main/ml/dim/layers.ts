@@ -12,13 +12,15 @@
  *   runs as two fused wasm kernels (main/ml/kernels/native-batch-norm.ts).
  * - 2×2 max pooling with stride 2 whose gradient is a mask (x equals its window's max, the max
  *   brought back to full size by nearest-neighbour upsampling) times the upsampled dy, instead of
- *   the backend's MaxPoolGrad loop (twice as slow on wasm).
+ *   the backend's MaxPoolGrad loop (twice as slow on wasm); one native kernel where the addon is
+ *   built (main/ml/kernels/native-max-pool.ts).
  *
  * Plain tfjs-core.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../gradients';
 import { batchNormLeakyReluGradKernel, batchNormLeakyReluKernel } from '../kernels/native-batch-norm';
+import { windowMaxPoolGradKernel } from '../kernels/native-max-pool';
 
 export interface BatchStatistics {
   /** Per-channel batch mean [C]. */
@@ -111,6 +113,8 @@ function windowMaxPool(x: tf.Tensor4D, windowH: number, windowW: number): tf.Ten
       value: pooled,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ys] = saved;
+        if (tf.getKernel(windowMaxPoolGradKernel, tf.getBackend()))
+          return tf.engine().runKernel(windowMaxPoolGradKernel, { x: xs, pooled: ys, dy }, { windowH, windowW } as unknown as tf.NamedAttrMap) as tf.Tensor;
         const maxima = tf.image.resizeNearestNeighbor(ys as tf.Tensor4D, [h, w]);
         const mask = tf.cast(tf.equal(xs, maxima), 'float32');
         return tf.mul(mask, tf.image.resizeNearestNeighbor(dy as tf.Tensor4D, [h, w]));

@@ -7,7 +7,7 @@
  *   desktop app's hidden compute window running tfjs's webgpu or webgl backend, i.e. the GPU of any
  *   vendor. The other side answers with compute-host.ts.
  */
-import { initBackend } from '../backend';
+import { backendDescription, initBackend } from '../backend';
 import { DimTrainStep, type StepBatch, type StepSetup, type StepState } from './train-step';
 
 export interface StepExecutor {
@@ -28,10 +28,10 @@ export interface ComputeChannel {
 export type StepExecutorFactory = (setup: StepSetup) => Promise<StepExecutor>;
 
 export const localStepExecutor: StepExecutorFactory = async (setup) => {
-  const backend = await initBackend();
+  await initBackend();
   const step = await DimTrainStep.create(setup);
   return {
-    backend,
+    backend: backendDescription(),
     run: (batch) => step.run(batch),
     exportState: () => step.exportState(),
     async dispose() {

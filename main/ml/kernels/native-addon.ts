@@ -1,6 +1,6 @@
 /**
  * The optional native kernel addon (main/ml/native: convolutions and matrix products on OpenBLAS's
- * sgemm, the fused BatchNorm + LeakyReLU layer), built at install time where OpenBLAS is present
+ * sgemm, the fused BatchNorm + LeakyReLU layer, the max-pooling gradient), built at install time where OpenBLAS is present
  * (libopenblas-dev) and skipped where it is not: the wasm backend then runs everything on XNNPACK.
  * DIMSEARCH_NATIVE_BLAS=0 turns it off.
  */
@@ -19,6 +19,8 @@ export interface NativeKernels {
   batchNormLeakyRelu(x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, mean: Float32Array, variance: Float32Array, dims: Int32Array, epsilon: number, alpha: number): void;
   /** The closed-form gradient of batchNormLeakyRelu (see layers.ts). */
   batchNormLeakyReluGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, dims: Int32Array, epsilon: number, alpha: number): void;
+  /** dx = x equals its window's max ? dy : 0, windows = strides; dims [n, h, w, c, windowH, windowW]. */
+  windowMaxPoolGrad(x: Float32Array, pooled: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
 }
 
 /** Activation codes of the addon's fused epilogue. */

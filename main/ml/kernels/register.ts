@@ -10,6 +10,7 @@ import { untransposedMatMulConfig } from './matmul-transposed';
 import { loadNativeKernels } from './native-addon';
 import { nativeBatchNormKernelConfigs } from './native-batch-norm';
 import { nativeGemmKernelConfigs } from './native-gemm-kernels';
+import { nativeMaxPoolKernelConfigs } from './native-max-pool';
 
 const done = new Set<string>();
 
@@ -37,14 +38,14 @@ let nativeGemm: { active: boolean; reason: string } = { active: false, reason: '
 /**
  * When the optional native addon is built: put OpenBLAS's sgemm (native-gemm-kernels.ts) in front
  * of wasm's convolutions and matrix products, and register the fused BatchNorm + LeakyReLU kernels
- * (native-batch-norm.ts). After registerWasmGradientFillers, whose kernels it falls back to.
+ * (native-batch-norm.ts) and the max-pooling gradient (native-max-pool.ts). After registerWasmGradientFillers, whose kernels it falls back to.
  * Idempotent.
  */
 export function registerNativeGemmKernels(): { active: boolean; reason: string } {
   if (nativeGemm.reason !== 'not tried') return nativeGemm;
   const { kernels, reason } = loadNativeKernels();
   if (!kernels) return (nativeGemm = { active: false, reason });
-  for (const config of [...nativeGemmKernelConfigs(kernels), ...nativeBatchNormKernelConfigs(kernels)]) replaceKernel(config);
+  for (const config of [...nativeGemmKernelConfigs(kernels), ...nativeBatchNormKernelConfigs(kernels), ...nativeMaxPoolKernelConfigs(kernels)]) replaceKernel(config);
   return (nativeGemm = { active: true, reason });
 }
 

@@ -36,6 +36,16 @@ function assertPositive(result: Record<string, unknown>, key: string): number {
   return value as number;
 }
 
+describe('bench train', () => {
+  it('prints the promised JSON for one DIM-32 step at a CI size', () => {
+    const result = bench(['train', '--size', '32', '--batch', '8', '--steps', '1', '--json']);
+    assert.match(String(result.backend), /^(wasm|cpu|tensorflow)/);
+    assertPositive(result, 'trainImagesPerSecond');
+    assertPositive(result, 'inferImagesPerSecond');
+    assert.equal(result.size, 32);
+  });
+});
+
 describe('bench query', () => {
   it('prints the promised JSON with high recall at a CI size', async () => {
     const result = bench(['query', '--n', '2000', '--queries', '100', '--json']);

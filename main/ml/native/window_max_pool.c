@@ -1,0 +1,38 @@
+/*
+ * The gradient of max pooling over non-overlapping windows (window = stride), for the wasm
+ * backend (main/ml/dim/layers.ts uses it when the addon is built): each input takes its window's
+ * dy where it equals the window's maximum, 0 elsewhere — the same rule, ties included, as the
+ * composed mask of layers.ts, in one pass instead of two upsamplings, a compare, a cast and a
+ * product.
+ */
+#include "kernels.h"
+
+/* windowMaxPoolGrad(x, pooled, dy, dx, dims = [n, h, w, c, windowH, windowW]) */
+napi_value window_max_pool_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  float *x, *pooled, *dy, *dx;
+  const int *d;
+  size_t xLen, pLen, dyLen, dxLen, dLen;
+  if (argc < 5 || !float_view(env, args[0], &x, &xLen) || !float_view(env, args[1], &pooled, &pLen) ||
+      !float_view(env, args[2], &dy, &dyLen) || !float_view(env, args[3], &dx, &dxLen) || !int_view(env, args[4], &d, &dLen))
+    return NULL;
+  if (dLen < 6 || d[4] < 1 || d[5] < 1 || d[1] % d[4] != 0 || d[2] % d[5] != 0) {
+    napi_throw_range_error(env, NULL, "windowMaxPoolGrad needs dims [n, h, w, c, windowH, windowW] with windows dividing the sides");
+    return NULL;
+  }
+  const size_t n = d[0], h = d[1], w = d[2], c = d[3], wh = d[4], ww = d[5], ph = h / wh, pw = w / ww;
+  if (!check_length(env, xLen < dxLen ? xLen : dxLen, n * h * w * c, "windowMaxPoolGrad: x or dx shorter than its dimensions") ||
+      !check_length(env, pLen < dyLen ? pLen : dyLen, n * ph * pw * c, "windowMaxPoolGrad: pooled or dy shorter than its dimensions"))
+    return NULL;
+  for (size_t b = 0; b < n; b++)
+    for (size_t y = 0; y < h; y++)
+      for (size_t xx = 0; xx < w; xx++) {
+        const size_t at = ((b * h + y) * w + xx) * c, window = ((b * ph + y / wh) * pw + xx / ww) * c;
+        const float *restrict in = x + at, *restrict max = pooled + window, *restrict g = dy + window;
+        float *restrict out = dx + at;
+        for (size_t k = 0; k < c; k++) out[k] = in[k] == max[k] ? g[k] : 0.0f;
+      }
+  return NULL;
+}

@@ -1,0 +1,48 @@
+/**
+ * The native max-pooling gradient (main/ml/native/window_max_pool.c) against the composed mask of
+ * layers.ts on the cpu backend, for 2×2 windows and a global max, ties included. Skips, saying
+ * why, where the addon is not built (CI builds it).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { initBackend } from '../../../../main/ml/backend';
+import { globalMaxPool, maxPool2x2 } from '../../../../main/ml/dim/layers';
+import { windowMaxPoolGradKernel } from '../../../../main/ml/kernels/native-max-pool';
+import { nativeGemmStatus } from '../../../../main/ml/kernels/register';
+
+await initBackend('wasm');
+const status = nativeGemmStatus();
+const skip = status.active ? false : `native addon not active: ${status.reason}`;
+
+async function gradientOn(backend: string, pool: (x: tf.Tensor4D) => tf.Tensor, shape: [number, number, number, number], ties: boolean): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    // Rounded values make ties within windows common; both rules must send dy to every tie.
+    const raw = tf.randomNormal(shape, 0, 1, 'float32', 3);
+    const x = (ties ? tf.round(raw) : raw) as tf.Tensor4D;
+    const dy = tf.randomNormal(pool(x).shape, 0, 1, 'float32', 4);
+    return Float32Array.from(tf.grad((a: tf.Tensor) => tf.sum(tf.mul(pool(a as tf.Tensor4D), dy)))(x).dataSync());
+  });
+}
+
+test('on wasm the max-pooling gradient runs as the native kernel', { skip }, async () => {
+  assert.ok(tf.getKernel(windowMaxPoolGradKernel, 'wasm'));
+});
+
+test('native max-pooling gradient matches the composed mask, ties included', { skip }, async () => {
+  for (const ties of [false, true])
+    for (const [name, pool, shape] of [
+      ['2×2', maxPool2x2, [2, 8, 6, 5]],
+      ['2×2 wide', maxPool2x2, [4, 16, 16, 64]],
+      ['global', globalMaxPool, [3, 4, 4, 7]],
+    ] as const) {
+      const native = await gradientOn('wasm', pool, [...shape], ties);
+      const composed = await gradientOn('cpu', pool, [...shape], ties);
+      assert.equal(native.length, composed.length);
+      // Exactly equal values (the composed mask gives −0 where the native kernel writes 0).
+      const differing = native.findIndex((v, i) => v !== composed[i]);
+      assert.equal(differing, -1, `${name}${ties ? ' with ties' : ''}: first difference at ${differing}`);
+    }
+});
