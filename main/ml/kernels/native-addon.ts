@@ -5,6 +5,7 @@
  * DIMSEARCH_NATIVE_BLAS=0 turns it off.
  */
 import { createRequire } from 'node:module';
+import type * as tf from '@tensorflow/tfjs-core';
 
 export interface NativeKernels {
   /** dims: [n, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
@@ -21,6 +22,16 @@ export interface NativeKernels {
   batchNormLeakyReluGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, dims: Int32Array, epsilon: number, alpha: number): void;
   /** dx = x equals its window's max ? dy : 0, windows = strides; dims [n, h, w, c, windowH, windowW]. */
   windowMaxPoolGrad(x: Float32Array, pooled: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
+}
+
+/**
+ * The wasm backend's public surface the native kernels use: outputs allocated on its heap, and
+ * Float32Array views of tensors there (taken after every allocation — a growing heap detaches
+ * earlier views).
+ */
+export interface WasmHeapBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
 /** Activation codes of the addon's fused epilogue. */

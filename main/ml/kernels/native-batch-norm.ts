@@ -6,7 +6,7 @@
  * test/unit/ml/kernels/native-batch-norm.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NativeKernels } from './native-addon';
+import type { NativeKernels, WasmHeapBackend } from './native-addon';
 
 export const batchNormLeakyReluKernel = 'DimsearchBatchNormLeakyRelu';
 export const batchNormLeakyReluGradKernel = 'DimsearchBatchNormLeakyReluGrad';
@@ -14,11 +14,6 @@ export const batchNormLeakyReluGradKernel = 'DimsearchBatchNormLeakyReluGrad';
 export interface BatchNormLeakyReluAttrs {
   epsilon: number;
   alpha: number;
-}
-
-interface WasmHeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
 function rowsAndChannels(x: tf.TensorInfo): Int32Array {

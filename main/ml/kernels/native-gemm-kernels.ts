@@ -1,19 +1,14 @@
 /**
  * Conv2D (forward, FusedConv2D, both gradients), BatchMatMul and _FusedMatMul for the wasm
- * backend, computed by the native addon (native-addon.ts) directly on the wasm heap. Every configuration the addon does not
- * cover (NCHW, PReLU, other activations, odd broadcasts) goes to the kernel registered before.
+ * backend, computed by the native addon (native-addon.ts) directly on the wasm heap. Every
+ * configuration the addon does not cover (NCHW, PReLU, other activations, odd broadcasts) goes to
+ * the kernel registered before.
  * Tested against the cpu backend in test/unit/ml/kernels/native-gemm.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { nativeActivations, type NativeKernels } from './native-addon';
+import { nativeActivations, type NativeKernels, type WasmHeapBackend } from './native-addon';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
-
-/** The wasm backend's public surface used here. */
-interface WasmHeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -26,7 +21,7 @@ interface ConvAttrs {
 }
 
 /** The epilogue the addon can fuse, or null when the original kernel must run. */
-function epilogue(backend: WasmHeapBackend, bias: tf.TensorInfo | undefined, prelu: tf.TensorInfo | undefined, activation: string | undefined, channels: number) {
+function epilogue(bias: tf.TensorInfo | undefined, prelu: tf.TensorInfo | undefined, activation: string | undefined, channels: number) {
   if (prelu) return null;
   const code = nativeActivations[activation ?? 'linear'];
   if (code === undefined) return null;
@@ -54,7 +49,7 @@ function convKernel(kernelName: string, blas: NativeKernels, original: KernelFun
       const attrs = args.attrs as unknown as ConvAttrs;
       if (!x || !filter || x.dtype !== 'float32' || filter.dtype !== 'float32' || attrs.dataFormat === 'NCHW') return original(args);
       const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
-      const tail = epilogue(backend, bias, preluActivationWeights, attrs.activation, info.outChannels);
+      const tail = epilogue(bias, preluActivationWeights, attrs.activation, info.outChannels);
       if (!tail) return original(args);
       const out = backend.makeOutput(info.outShape, 'float32');
       // Views after every allocation: growing the heap would detach earlier ones.
@@ -128,7 +123,7 @@ function matMulKernel(kernelName: string, blas: NativeKernels, original: KernelF
       // Only the broadcasts that are plain: equal outer shapes, or one side without batch.
       const equalOuter = outer(a.shape).join() === outer(b.shape).join();
       if (!equalOuter && batchA !== 1 && batchB !== 1) return original(args);
-      const tail = epilogue(backend, bias, preluActivationWeights, activation, n);
+      const tail = epilogue(bias, preluActivationWeights, activation, n);
       if (!tail) return original(args);
       const batchShape = batchA >= batchB ? outer(a.shape) : outer(b.shape);
       const out = backend.makeOutput([...batchShape, m, n], 'float32');

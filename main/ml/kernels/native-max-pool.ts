@@ -5,14 +5,9 @@
  * test/unit/ml/kernels/native-max-pool.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NativeKernels } from './native-addon';
+import type { NativeKernels, WasmHeapBackend } from './native-addon';
 
 export const windowMaxPoolGradKernel = 'DimsearchWindowMaxPoolGrad';
-
-interface WasmHeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
 
 export function nativeMaxPoolKernelConfigs(kernels: NativeKernels): tf.KernelConfig[] {
   return [
