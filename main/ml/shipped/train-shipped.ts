@@ -16,6 +16,7 @@ import { createRandomEncoder, loadDimEncoder, loadEncoder, nativeModelsDir, writ
 import { measureInformation, samplePhotos } from '../information';
 import { scanFolder } from '../../core/imaging/scan';
 import type { ImageEncoder } from '../image-encoder';
+import { writeShippedComparison } from './comparison';
 import { sharedRecipe, shippedRecipe } from './recipes';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -196,5 +197,7 @@ export async function trainShipped(name: string, options: TrainShippedOptions = 
     'card.json': `${JSON.stringify(published, null, 2)}\n`,
   });
   log(`${name}: published to ${target} (kNN@20 ${model.knn20} %, pixels ${pixels.knn20} %, random ${random.knn20} %)`);
+  const comparison = await writeShippedComparison(resolve(options.publishRoot ?? nativeModelsDir()));
+  if (comparison) log(`shipped encoders compared on their cards: ${comparison.ordering}`);
   return { status: 'published', name, model: target, trainingSeconds: Number(card.trainingSeconds ?? 0), figures: { model, random, pixels } };
 }

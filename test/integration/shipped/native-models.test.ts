@@ -52,6 +52,21 @@ test('the loader reads every shipped model and its card', async () => {
   }
 });
 
+test('the three shipped encoders are compared on their cards, and dim-both is at least as good as dim-global', async () => {
+  const names = await shippedNames();
+  for (const name of ['dim-both', 'dim-global', 'dim-local']) assert.ok(names.includes(name), `${name} is shipped`);
+  const cards = Object.fromEntries(
+    await Promise.all(['dim-both', 'dim-global', 'dim-local'].map(async (name) => [name, JSON.parse(await readFile(join(nativeModelsDir(), name, 'card.json'), 'utf8'))] as const)),
+  );
+  const knn20 = (name: string) => cards[name].evaluation.model.knn20 as number;
+  assert.ok(knn20('dim-both') >= knn20('dim-global'), `dim-both ${knn20('dim-both')} ≥ dim-global ${knn20('dim-global')}`);
+  for (const [name, card] of Object.entries(cards)) {
+    assert.ok(card.comparison, `${name}: the card carries the comparison`);
+    for (const other of Object.keys(cards)) assert.equal(card.comparison.knn20[other], knn20(other), `${name}: its comparison quotes ${other}'s measured kNN@20`);
+    assert.match(card.comparison.explanation, /DIM paper/);
+  }
+});
+
 test('each shipped model reproduces its card figures on the fixed CIFAR-10 subset', async (t) => {
   if (!existsSync(defaultCifar10Tarball())) {
     t.skip(`CIFAR-10 tarball not found at ${defaultCifar10Tarball()} (set DIMSEARCH_CIFAR10_TARBALL)`);
