@@ -6,23 +6,36 @@
  * backend (test/unit/ml/kernels/native-gemm.test.ts).
  */
 #include <cblas.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kernels.h"
 
 /*
  * The im2col scratch, kept per thread and grown only: a fresh multi-megabyte buffer each call
- * would cost a page fault per 4 KiB, as much as the copy itself.
+ * would cost a page fault per 4 KiB, as much as the copy itself. It is freed when its thread ends
+ * (a training worker's scratch goes with the worker).
  */
-static _Thread_local float *scratch = NULL;
-static _Thread_local size_t scratch_length = 0;
+typedef struct {
+  size_t length;
+  float data[];
+} scratch_buffer;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_key_create(void) { pthread_key_create(&scratch_key, free); }
 
 static float *scratch_of(size_t length) {
-  if (length <= scratch_length) return scratch;
-  free(scratch);
-  scratch = malloc(length * sizeof(float));
-  scratch_length = scratch ? length : 0;
-  return scratch;
+  pthread_once(&scratch_once, scratch_key_create);
+  scratch_buffer *buffer = pthread_getspecific(scratch_key);
+  if (buffer && length <= buffer->length) return buffer->data;
+  free(buffer);
+  buffer = malloc(sizeof(scratch_buffer) + length * sizeof(float));
+  pthread_setspecific(scratch_key, buffer);
+  if (!buffer) return NULL;
+  buffer->length = length;
+  return buffer->data;
 }
 
 enum activation { LINEAR = 0, RELU = 1, LEAKY_RELU = 2, RELU6 = 3 };

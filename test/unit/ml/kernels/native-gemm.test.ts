@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../../../../main/ml/backend';
 import { nativeGemmStatus } from '../../../../main/ml/kernels/register';
+import { Worker } from 'node:worker_threads';
 
 await initBackend('wasm');
 const status = nativeGemmStatus();
@@ -110,4 +111,25 @@ test('the native kernels free nothing they were lent and leak nothing', { skip }
   assert.ok(Number.isFinite((await total.data())[0]), 'the input is still readable');
   tf.dispose([total, x, w]);
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('a worker thread can use the addon and exit (its im2col scratch is freed with it), twice', { skip }, async () => {
+  const addon = new URL('../../../../main/ml/native/build/Release/dimsearch_kernels.node', import.meta.url).pathname;
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const kernels = require(workerData);
+    const [n, h, w, c, o] = [4, 8, 8, 3, 5];
+    const out = new Float32Array(n * h * w * o);
+    kernels.conv2d(new Float32Array(n * h * w * c).fill(1), new Float32Array(9 * c * o).fill(1), out, Int32Array.from([n, h, w, c, h, w, o, 3, 3, 1, 1, 1, 1, 1, 1]));
+    parentPort.postMessage(Array.from(out.subarray(0, o * (w + 1))));`;
+  for (let round = 0; round < 2; round++) {
+    const values = await new Promise<number[]>((resolve, reject) => {
+      const worker = new Worker(source, { eval: true, workerData: addon });
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    // Corner pixel: a 2×2 window of ones over 3 channels = 12; next to it on the top row, 2×3×3 = 18.
+    assert.equal(values[0], 12);
+    assert.equal(values[5], 18);
+  }
 });
