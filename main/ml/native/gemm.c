@@ -7,6 +7,7 @@
  */
 #include <cblas.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kernels.h"
@@ -26,14 +27,18 @@ static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
 static void scratch_key_create(void) { pthread_key_create(&scratch_key, free); }
 
-static float *scratch_of(size_t length) {
+/* This thread's scratch of at least `length` floats; throws and returns NULL when out of memory. */
+static float *scratch_of(napi_env env, size_t length) {
   pthread_once(&scratch_once, scratch_key_create);
   scratch_buffer *buffer = pthread_getspecific(scratch_key);
   if (buffer && length <= buffer->length) return buffer->data;
   free(buffer);
   buffer = malloc(sizeof(scratch_buffer) + length * sizeof(float));
   pthread_setspecific(scratch_key, buffer);
-  if (!buffer) return NULL;
+  if (!buffer) {
+    napi_throw_error(env, NULL, "convolution: out of memory for its patch matrix");
+    return NULL;
+  }
   buffer->length = length;
   return buffer->data;
 }
@@ -104,6 +109,40 @@ static int read_conv(napi_env env, napi_value value, conv_shape *c) {
   return 1;
 }
 
+/* The three tensor shapes of a convolution call, by the role each view plays. */
+enum conv_role { CONV_INPUT, CONV_FILTER, CONV_OUTPUT };
+
+static size_t conv_role_length(const conv_shape *c, enum conv_role role) {
+  switch (role) {
+    case CONV_INPUT: return (size_t)c->n * c->inH * c->inW * c->inC;
+    case CONV_FILTER: return c->depth * c->outC;
+    default: return c->rows * c->outC;
+  }
+}
+
+/*
+ * Arguments 0–2 of a convolution call as views, each of the shape of its role, and argument 3 as
+ * its dims; throws (naming the call and the view) when one is missing, mistyped or too short.
+ */
+static int read_conv_call(napi_env env, size_t argc, napi_value *args, const char *call, const enum conv_role roles[3], const char *const names[3], float *views[3], conv_shape *c) {
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "a convolution call takes three views and its dims");
+    return 0;
+  }
+  size_t lengths[3];
+  for (int i = 0; i < 3; i++)
+    if (!float_view(env, args[i], &views[i], &lengths[i])) return 0;
+  if (!read_conv(env, args[3], c)) return 0;
+  for (int i = 0; i < 3; i++)
+    if (lengths[i] < conv_role_length(c, roles[i])) {
+      char message[128];
+      snprintf(message, sizeof message, "%s: %s shorter than its dimensions", call, names[i]);
+      napi_throw_range_error(env, NULL, message);
+      return 0;
+    }
+  return 1;
+}
+
 /* patches[row = (b, oy, ox), (ky, kx, c)] = x[b, iy, ix, c], zero outside the input. */
 static void im2col(const conv_shape *c, const float *x, float *patches) {
   float *row = patches;
@@ -140,11 +179,8 @@ static void col2im(const conv_shape *c, const float *patches, float *dx) {
 /* The input as a patch matrix: the input itself for a pointwise convolution, else im2col. */
 static const float *patches_of(napi_env env, const conv_shape *c, const float *x) {
   if (c->pointwise) return x;
-  float *patches = scratch_of(c->rows * c->depth);
-  if (!patches) {
-    napi_throw_error(env, NULL, "convolution: out of memory for im2col");
-    return NULL;
-  }
+  float *patches = scratch_of(env, c->rows * c->depth);
+  if (!patches) return NULL;
   im2col(c, x, patches);
   return patches;
 }
@@ -157,16 +193,11 @@ napi_value conv2d(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value args[7];
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  float *x, *filter, *out;
-  size_t xLen, fLen, oLen;
+  float *views[3];
   conv_shape c;
-  if (argc < 4 || !float_view(env, args[0], &x, &xLen) || !float_view(env, args[1], &filter, &fLen) ||
-      !float_view(env, args[2], &out, &oLen) || !read_conv(env, args[3], &c))
+  if (!read_conv_call(env, argc, args, "conv2d", (const enum conv_role[]){CONV_INPUT, CONV_FILTER, CONV_OUTPUT}, (const char *const[]){"input", "filter", "output"}, views, &c))
     return NULL;
-  if (!check_length(env, xLen, (size_t)c.n * c.inH * c.inW * c.inC, "conv2d: input shorter than its dimensions") ||
-      !check_length(env, fLen, c.depth * c.outC, "conv2d: filter shorter than its dimensions") ||
-      !check_length(env, oLen, c.rows * c.outC, "conv2d: output shorter than its dimensions"))
-    return NULL;
+  float *x = views[0], *filter = views[1], *out = views[2];
   const float *bias;
   int activation;
   float alpha;
@@ -183,16 +214,11 @@ napi_value conv2d_filter_grad(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value args[4];
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  float *x, *dy, *out;
-  size_t xLen, dyLen, oLen;
+  float *views[3];
   conv_shape c;
-  if (argc < 4 || !float_view(env, args[0], &x, &xLen) || !float_view(env, args[1], &dy, &dyLen) ||
-      !float_view(env, args[2], &out, &oLen) || !read_conv(env, args[3], &c))
+  if (!read_conv_call(env, argc, args, "conv2dFilterGrad", (const enum conv_role[]){CONV_INPUT, CONV_OUTPUT, CONV_FILTER}, (const char *const[]){"input", "dy", "output"}, views, &c))
     return NULL;
-  if (!check_length(env, xLen, (size_t)c.n * c.inH * c.inW * c.inC, "conv2dFilterGrad: input shorter than its dimensions") ||
-      !check_length(env, dyLen, c.rows * c.outC, "conv2dFilterGrad: dy shorter than its dimensions") ||
-      !check_length(env, oLen, c.depth * c.outC, "conv2dFilterGrad: output shorter than its dimensions"))
-    return NULL;
+  float *x = views[0], *dy = views[1], *out = views[2];
   const float *patches = patches_of(env, &c, x);
   if (!patches) return NULL;
   cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)c.depth, c.outC, (int)c.rows, 1.0f, patches, (int)c.depth, dy, c.outC, 0.0f, out, c.outC);
@@ -204,28 +230,19 @@ napi_value conv2d_input_grad(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value args[4];
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  float *dy, *filter, *dx;
-  size_t dyLen, fLen, dxLen;
+  float *views[3];
   conv_shape c;
-  if (argc < 4 || !float_view(env, args[0], &dy, &dyLen) || !float_view(env, args[1], &filter, &fLen) ||
-      !float_view(env, args[2], &dx, &dxLen) || !read_conv(env, args[3], &c))
+  if (!read_conv_call(env, argc, args, "conv2dInputGrad", (const enum conv_role[]){CONV_OUTPUT, CONV_FILTER, CONV_INPUT}, (const char *const[]){"dy", "filter", "output"}, views, &c))
     return NULL;
-  const size_t inputLength = (size_t)c.n * c.inH * c.inW * c.inC;
-  if (!check_length(env, dyLen, c.rows * c.outC, "conv2dInputGrad: dy shorter than its dimensions") ||
-      !check_length(env, fLen, c.depth * c.outC, "conv2dInputGrad: filter shorter than its dimensions") ||
-      !check_length(env, dxLen, inputLength, "conv2dInputGrad: output shorter than its dimensions"))
-    return NULL;
+  float *dy = views[0], *filter = views[1], *dx = views[2];
   if (c.pointwise) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)c.rows, (int)c.depth, c.outC, 1.0f, dy, c.outC, filter, c.outC, 0.0f, dx, (int)c.depth);
     return NULL;
   }
-  float *patches = scratch_of(c.rows * c.depth);
-  if (!patches) {
-    napi_throw_error(env, NULL, "conv2dInputGrad: out of memory for col2im");
-    return NULL;
-  }
+  float *patches = scratch_of(env, c.rows * c.depth);
+  if (!patches) return NULL;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)c.rows, (int)c.depth, c.outC, 1.0f, dy, c.outC, filter, c.outC, 0.0f, patches, (int)c.depth);
-  memset(dx, 0, inputLength * sizeof(float));
+  memset(dx, 0, conv_role_length(&c, CONV_INPUT) * sizeof(float));
   col2im(&c, patches, dx);
   return NULL;
 }
