@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../../../../main/ml/backend';
+import { assertAllClose, outputsOn, seededValues } from './against-cpu';
 
 interface Case {
   n: number; h: number; w: number; ci: number; co: number; kh: number; kw: number;
@@ -25,27 +26,6 @@ const cases: Case[] = [
   { n: 2, h: 12, w: 12, ci: 16, co: 24, kh: 3, kw: 3, stride: 1, pad: 'same' },
 ];
 
-function values(count: number, seed: number): Float32Array {
-  return tf.tidy(() => tf.randomNormal([count], 0, 1, 'float32', seed).dataSync() as Float32Array);
-}
-
-async function onBackend(name: string, run: () => tf.Tensor): Promise<Float32Array> {
-  await tf.setBackend(name);
-  const t = tf.tidy(run);
-  const out = (await t.data()) as Float32Array;
-  t.dispose();
-  return out;
-}
-
-function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  let scale = 1;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  assert.ok(worst <= 1e-5 * scale, `${label}: max difference ${worst} (scale ${scale})`);
-}
-
 await initBackend('wasm');
 
 for (const c of cases) {
@@ -54,21 +34,21 @@ for (const c of cases) {
   const xShape = [c.n, c.h, c.w, c.ci] as [number, number, number, number];
   const fShape = [c.kh, c.kw, c.ci, c.co] as [number, number, number, number];
   const dyShape = [c.n, info.outHeight, info.outWidth, c.co] as [number, number, number, number];
-  const x = values(xShape.reduce((a, b) => a * b), 1);
-  const f = values(fShape.reduce((a, b) => a * b), 2);
-  const dy = values(dyShape.reduce((a, b) => a * b), 3);
+  const x = seededValues(xShape.reduce((a, b) => a * b), 1);
+  const f = seededValues(fShape.reduce((a, b) => a * b), 2);
+  const dy = seededValues(dyShape.reduce((a, b) => a * b), 3);
   const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' as const };
 
   test(`Conv2DBackpropFilter on wasm matches cpu: ${label}`, async () => {
     const run = () =>
       tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tf.tensor4d(x, xShape), dy: tf.tensor4d(dy, dyShape) }, { ...attrs, filterShape: fShape } as never) as tf.Tensor;
-    assertClose(await onBackend('wasm', run), await onBackend('cpu', run), label);
+    assertAllClose(await outputsOn('wasm', run), await outputsOn('cpu', run), 1e-5, label);
   });
 
   test(`Conv2DBackpropInput on wasm matches cpu: ${label}`, async () => {
     const run = () =>
       tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(f, fShape) }, { ...attrs, inputShape: xShape } as never) as tf.Tensor;
-    assertClose(await onBackend('wasm', run), await onBackend('cpu', run), label);
+    assertAllClose(await outputsOn('wasm', run), await outputsOn('cpu', run), 1e-5, label);
   });
 }
 
@@ -95,12 +75,12 @@ test('BatchMatMul with transposes on wasm matches cpu', async () => {
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
     const aShape = ta ? [2, 7, 5] : [2, 5, 7];
     const bShape = tb ? [2, 3, 7] : [2, 7, 3];
-    const a = values(70, 11);
-    const b = values(42, 12);
+    const a = seededValues(70, 11);
+    const b = seededValues(42, 12);
     const run = () => tf.matMul(tf.tensor3d(a, aShape as [number, number, number]), tf.tensor3d(b, bShape as [number, number, number]), ta, tb);
-    assertClose(await onBackend('wasm', run), await onBackend('cpu', run), `matMul transposeA=${ta} transposeB=${tb}`);
+    assertAllClose(await outputsOn('wasm', run), await outputsOn('cpu', run), 1e-5, `matMul transposeA=${ta} transposeB=${tb}`);
     const fused = () =>
       tf.fused.matMul({ a: tf.tensor2d(a.subarray(0, 35), ta ? [7, 5] : [5, 7]), b: tf.tensor2d(b.subarray(0, 21), tb ? [3, 7] : [7, 3]), transposeA: ta, transposeB: tb, bias: tf.ones([3]), activation: 'relu' });
-    assertClose(await onBackend('wasm', fused), await onBackend('cpu', fused), `fused matMul transposeA=${ta} transposeB=${tb}`);
+    assertAllClose(await outputsOn('wasm', fused), await outputsOn('cpu', fused), 1e-5, `fused matMul transposeA=${ta} transposeB=${tb}`);
   }
 });

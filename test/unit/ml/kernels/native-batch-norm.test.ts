@@ -11,6 +11,7 @@ import { initBackend } from '../../../../main/ml/backend';
 import { batchNormLeakyRelu, type BatchStatistics } from '../../../../main/ml/dim/layers';
 import { batchNormLeakyReluKernel } from '../../../../main/ml/kernels/native-batch-norm';
 import { nativeGemmStatus } from '../../../../main/ml/kernels/register';
+import { assertClose } from './against-cpu';
 
 await initBackend('wasm');
 const status = nativeGemmStatus();
@@ -32,15 +33,6 @@ async function layerOn(backend: string, shape: [number, number, number, number],
     return [out, ...tf.grads(f)([x, g, b])].map((t) => Float32Array.from(t.dataSync()));
   });
   return { result, stats };
-}
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, label: string): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  assert.ok(worst <= tolerance * scale, `${label}: max difference ${worst} (scale ${scale})`);
 }
 
 test('on wasm the layer runs as the native kernels', { skip }, async () => {

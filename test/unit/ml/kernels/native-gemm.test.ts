@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../../../../main/ml/backend';
 import { nativeGemmStatus } from '../../../../main/ml/kernels/register';
+import { assertAllClose, outputsOn, seededValues } from './against-cpu';
 import { Worker } from 'node:worker_threads';
 
 await initBackend('wasm');
@@ -19,32 +20,6 @@ const skip = status.active ? false : `native GEMM addon not active: ${status.rea
 test('the native GEMM addon is built where CI installs OpenBLAS', { skip: !process.env.CI && 'outside CI' }, () => {
   assert.ok(status.active, status.reason);
 });
-
-function values(count: number, seed: number): Float32Array {
-  return tf.tidy(() => tf.randomNormal([count], 0, 1, 'float32', seed).dataSync() as Float32Array);
-}
-
-async function onBackend(name: string, run: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(name);
-  const out = tf.tidy(run);
-  const list = Array.isArray(out) ? out : [out];
-  const data = await Promise.all(list.map(async (t) => (await t.data()) as Float32Array));
-  tf.dispose(list);
-  return data;
-}
-
-function assertClose(actual: Float32Array[], expected: Float32Array[], label: string): void {
-  assert.equal(actual.length, expected.length);
-  for (const [i, e] of expected.entries()) {
-    const a = actual[i];
-    assert.equal(a.length, e.length, `${label}[${i}]: length`);
-    let scale = 1;
-    for (const v of e) scale = Math.max(scale, Math.abs(v));
-    let worst = 0;
-    for (let j = 0; j < e.length; j++) worst = Math.max(worst, Math.abs(a[j] - e[j]));
-    assert.ok(worst <= 2e-5 * scale, `${label}[${i}]: max difference ${worst} (scale ${scale})`);
-  }
-}
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 const convCases: { n: number; h: number; w: number; ci: number; co: number; kh: number; kw: number; stride: number | [number, number]; pad: Pad; dilation?: number }[] = [
@@ -60,41 +35,41 @@ const convCases: { n: number; h: number; w: number; ci: number; co: number; kh: 
 
 test('conv2d and both of its gradients match cpu', { skip }, async () => {
   for (const c of convCases) {
-    const x = values(c.n * c.h * c.w * c.ci, 1);
-    const f = values(c.kh * c.kw * c.ci * c.co, 2);
+    const x = seededValues(c.n * c.h * c.w * c.ci, 1);
+    const f = seededValues(c.kh * c.kw * c.ci * c.co, 2);
     const run = () => {
       const xt = tf.tensor4d(x, [c.n, c.h, c.w, c.ci]);
       const ft = tf.tensor4d(f, [c.kh, c.kw, c.ci, c.co]);
       const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad)));
       return [tf.conv2d(xt, ft, c.stride, c.pad), ...tf.grads(loss)([xt, ft])];
     };
-    assertClose(await onBackend('wasm', run), await onBackend('cpu', run), `conv ${JSON.stringify(c)}`);
+    assertAllClose(await outputsOn('wasm', run), await outputsOn('cpu', run), 2e-5, `conv ${JSON.stringify(c)}`);
   }
 });
 
 test('dilated conv2d and fused conv2d with bias and activations match cpu', { skip }, async () => {
-  const x = values(2 * 9 * 9 * 3, 3);
-  const f = values(3 * 3 * 3 * 4, 4);
+  const x = seededValues(2 * 9 * 9 * 3, 3);
+  const f = seededValues(3 * 3 * 3 * 4, 4);
   const dilated = () => tf.conv2d(tf.tensor4d(x, [2, 9, 9, 3]), tf.tensor4d(f, [3, 3, 3, 4]), 1, 'same', 'NHWC', 2);
-  assertClose(await onBackend('wasm', dilated), await onBackend('cpu', dilated), 'dilated conv');
+  assertAllClose(await outputsOn('wasm', dilated), await outputsOn('cpu', dilated), 2e-5, 'dilated conv');
   for (const activation of ['linear', 'relu', 'leakyrelu', 'relu6', 'elu'] as const) {
     const fused = () =>
       tf.fused.conv2d({ x: tf.tensor4d(x, [2, 9, 9, 3]), filter: tf.tensor4d(f, [3, 3, 3, 4]), strides: 2, pad: 'same', bias: tf.tensor1d([0.5, -1, 0, 2]), activation, leakyreluAlpha: 0.1 });
-    assertClose(await onBackend('wasm', fused), await onBackend('cpu', fused), `fused conv ${activation}`);
+    assertAllClose(await outputsOn('wasm', fused), await outputsOn('cpu', fused), 2e-5, `fused conv ${activation}`);
   }
 });
 
 test('matrix products with transposes, batches and broadcasts match cpu', { skip }, async () => {
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-    const a = values(2 * 5 * 7, 5);
-    const b = values(2 * 7 * 3, 6);
+    const a = seededValues(2 * 5 * 7, 5);
+    const b = seededValues(2 * 7 * 3, 6);
     const batched = () => tf.matMul(tf.tensor3d(a, ta ? [2, 7, 5] : [2, 5, 7]), tf.tensor3d(b, tb ? [2, 3, 7] : [2, 7, 3]), ta, tb);
-    assertClose(await onBackend('wasm', batched), await onBackend('cpu', batched), `batched matMul ${ta} ${tb}`);
+    assertAllClose(await outputsOn('wasm', batched), await outputsOn('cpu', batched), 2e-5, `batched matMul ${ta} ${tb}`);
     const broadcast = () => tf.matMul(tf.tensor3d(a, ta ? [2, 7, 5] : [2, 5, 7]), tf.tensor2d(b.subarray(0, 21), tb ? [3, 7] : [7, 3]), ta, tb);
-    assertClose(await onBackend('wasm', broadcast), await onBackend('cpu', broadcast), `broadcast matMul ${ta} ${tb}`);
+    assertAllClose(await outputsOn('wasm', broadcast), await outputsOn('cpu', broadcast), 2e-5, `broadcast matMul ${ta} ${tb}`);
     const fused = () =>
       tf.fused.matMul({ a: tf.tensor2d(a.subarray(0, 35), ta ? [7, 5] : [5, 7]), b: tf.tensor2d(b.subarray(0, 21), tb ? [3, 7] : [7, 3]), transposeA: ta, transposeB: tb, bias: tf.tensor1d([1, -2, 0.5]), activation: 'leakyrelu', leakyreluAlpha: 0.3 });
-    assertClose(await onBackend('wasm', fused), await onBackend('cpu', fused), `fused matMul ${ta} ${tb}`);
+    assertAllClose(await outputsOn('wasm', fused), await outputsOn('cpu', fused), 2e-5, `fused matMul ${ta} ${tb}`);
   }
 });
 
