@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import './gradients';
-import { nativeGemmStatus, registerNativeGemmKernels, registerWasmGradientFillers } from './kernels/register';
+import { nativeKernelsStatus, registerNativeKernels, registerWasmGradientFillers } from './kernels/register';
 
 export type BackendChoice = 'tfjs-node-gpu' | 'tfjs-node' | 'tensorflow' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
 
@@ -26,7 +26,7 @@ export function backendName(): string {
 /** The active backend as the user should read it: 'wasm + OpenBLAS' when the native GEMMs run. */
 export function backendDescription(): string {
   const name = tf.getBackend();
-  return name === 'wasm' && nativeGemmStatus().active ? 'wasm + OpenBLAS' : name;
+  return name === 'wasm' && nativeKernelsStatus().active ? 'wasm + OpenBLAS' : name;
 }
 
 /**
@@ -103,7 +103,7 @@ async function tryRung(rung: BackendChoice): Promise<boolean> {
       const { startWasm } = await import('./wasm');
       if (!(await startWasm())) return false;
       registerWasmGradientFillers();
-      registerNativeGemmKernels();
+      registerNativeKernels();
       return true;
     }
     case 'cpu':

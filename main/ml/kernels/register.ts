@@ -33,23 +33,25 @@ export function registerWasmGradientFillers(backendName = 'wasm'): void {
   }
 }
 
-let nativeGemm: { active: boolean; reason: string } = { active: false, reason: 'not tried' };
+type NativeKernelsStatus = { active: boolean; reason: string };
+
+let nativeKernels: NativeKernelsStatus | null = null; // null: not tried yet
 
 /**
  * When the optional native addon is built: put OpenBLAS's sgemm (native-gemm-kernels.ts) in front
  * of wasm's convolutions and matrix products, and register the fused BatchNorm + LeakyReLU kernels
- * (native-batch-norm.ts) and the max-pooling gradient (native-max-pool.ts). After registerWasmGradientFillers, whose kernels it falls back to.
- * Idempotent.
+ * (native-batch-norm.ts) and the max-pooling gradient (native-max-pool.ts). After
+ * registerWasmGradientFillers, whose kernels it falls back to. Idempotent.
  */
-export function registerNativeGemmKernels(): { active: boolean; reason: string } {
-  if (nativeGemm.reason !== 'not tried') return nativeGemm;
+export function registerNativeKernels(): NativeKernelsStatus {
+  if (nativeKernels) return nativeKernels;
   const { kernels, reason } = loadNativeKernels();
-  if (!kernels) return (nativeGemm = { active: false, reason });
+  if (!kernels) return (nativeKernels = { active: false, reason });
   for (const config of [...nativeGemmKernelConfigs(kernels), ...nativeBatchNormKernelConfigs(kernels), ...nativeMaxPoolKernelConfigs(kernels)]) replaceKernel(config);
-  return (nativeGemm = { active: true, reason });
+  return (nativeKernels = { active: true, reason });
 }
 
-/** Whether wasm's GEMMs run on OpenBLAS in this process, and why not when they don't. */
-export function nativeGemmStatus(): { active: boolean; reason: string } {
-  return nativeGemm;
+/** Whether the native kernels run in this process, and why not when they don't. */
+export function nativeKernelsStatus(): NativeKernelsStatus {
+  return nativeKernels ?? { active: false, reason: 'not tried (the wasm backend has not started)' };
 }

@@ -10,11 +10,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../../../../main/ml/backend';
 import { batchNormLeakyRelu, type BatchStatistics } from '../../../../main/ml/dim/layers';
 import { batchNormLeakyReluKernel } from '../../../../main/ml/kernels/native-batch-norm';
-import { nativeGemmStatus } from '../../../../main/ml/kernels/register';
+import { nativeKernelsStatus } from '../../../../main/ml/kernels/register';
 import { assertClose } from './against-cpu';
 
 await initBackend('wasm');
-const status = nativeGemmStatus();
+const status = nativeKernelsStatus();
 const skip = status.active ? false : `native addon not active: ${status.reason}`;
 
 async function layerOn(backend: string, shape: [number, number, number, number], alpha: number) {

@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../../../../main/ml/backend';
-import { nativeGemmStatus } from '../../../../main/ml/kernels/register';
+import { nativeKernelsStatus } from '../../../../main/ml/kernels/register';
 import { assertAllClose, outputsOn, seededValues } from './against-cpu';
 import { Worker } from 'node:worker_threads';
 
 await initBackend('wasm');
-const status = nativeGemmStatus();
+const status = nativeKernelsStatus();
 const skip = status.active ? false : `native GEMM addon not active: ${status.reason}`;
 
 test('the native GEMM addon is built where CI installs OpenBLAS', { skip: !process.env.CI && 'outside CI' }, () => {

@@ -10,10 +10,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../../../../main/ml/backend';
 import { globalMaxPool, maxPool2x2 } from '../../../../main/ml/dim/layers';
 import { windowMaxPoolGradKernel } from '../../../../main/ml/kernels/native-max-pool';
-import { nativeGemmStatus } from '../../../../main/ml/kernels/register';
+import { nativeKernelsStatus } from '../../../../main/ml/kernels/register';
 
 await initBackend('wasm');
-const status = nativeGemmStatus();
+const status = nativeKernelsStatus();
 const skip = status.active ? false : `native addon not active: ${status.reason}`;
 
 async function gradientOn(backend: string, pool: (x: tf.Tensor4D) => tf.Tensor, shape: [number, number, number, number], ties: boolean): Promise<Float32Array> {
