@@ -17,7 +17,7 @@ import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageEncoder } from './image-encoder';
-import { initBackend } from './backend';
+import { backendDescription, initBackend } from './backend';
 import { DimEncoder, encoderOptions, validateEncoderOptions, type EncoderOptions } from './dim/encoder';
 
 export const MODEL_FORMAT = 'dimsearch-dim-encoder';
@@ -270,7 +270,8 @@ class DimImageEncoder implements ImageEncoder {
 
 /** Load a model directory (or a bare name under native-models/) as an ImageEncoder. */
 export async function loadEncoder(dirOrName: string): Promise<ImageEncoder> {
-  const backend = await initBackend();
+  await initBackend();
+  const backend = backendDescription();
   const { encoder, info } = await loadDimEncoder(dirOrName);
   return new DimImageEncoder(encoder, info.id, info.name, info.dir, backend, info.card);
 }
@@ -285,7 +286,8 @@ export interface RandomEncoderOptions {
 
 /** The 'random' baseline: the same architecture, untrained, seeded (so the same seed gives the same codes). */
 export async function createRandomEncoder(options: RandomEncoderOptions = {}): Promise<ImageEncoder> {
-  const backend = await initBackend();
+  await initBackend();
+  const backend = backendDescription();
   const seed = options.seed ?? 0;
   const arch = encoderOptions(options.inputSize ?? 32, {
     zDim: options.zDim,
