@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { printJson } from '../../main/cli/output';
 import type { PhotoUpsert } from '../../main/core/index/store';
-import { contentHash } from '../../main/core/jobs/indexer';
+import { contentHash } from '../../main/core/library/content-hash';
 import { Library } from '../../main/core/library/library';
 import { startServe } from '../e2e/serve-process';
 import { readModelInfo } from '../../main/ml/models';
@@ -101,7 +101,7 @@ export async function buildLargeLibrary(dir: string, n: number, distinct: number
     const path = join(sourcesDir, `source-${i}.jpg`);
     writeFileSync(path, bytes);
     const info = statSync(path);
-    sources.push({ path, bytes, hash: contentHash(bytes), size: info.size, mtimeMs: info.mtimeMs });
+    sources.push({ path, bytes, hash: await contentHash(bytes), size: info.size, mtimeMs: info.mtimeMs });
   }
   log(`linking ${n.toLocaleString('en')} files`);
   const files: { path: string; source: number }[] = [];

@@ -16,6 +16,9 @@ const HASH_PATTERN = /^[0-9a-f]{16,128}$/;
 export const THUMBNAIL_EXTENSION = '.jpg';
 
 export class ThumbnailCache {
+  /** Shard folders known to exist (saves a mkdir per thumbnail while indexing). */
+  private readonly shards = new Set<string>();
+
   constructor(
     readonly dir: string,
     readonly size = DEFAULT_THUMBNAIL_SIZE,
@@ -33,8 +36,19 @@ export class ThumbnailCache {
 
   async put(hash: string, jpeg: Uint8Array): Promise<string> {
     const path = this.pathFor(hash);
-    await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
-    await writeFileAtomic(path, jpeg);
+    const shard = hash.slice(0, 2);
+    if (!this.shards.has(shard)) {
+      await mkdir(join(this.dir, shard), { recursive: true });
+      this.shards.add(shard);
+    }
+    try {
+      await writeFileAtomic(path, jpeg);
+    } catch (error) {
+      // The shard may have been deleted under us (a cleared cache): make it again once.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(join(this.dir, shard), { recursive: true });
+      await writeFileAtomic(path, jpeg);
+    }
     return path;
   }
 

@@ -45,11 +45,15 @@ export interface MiTrainingOptions {
   evalSampler?: PairSampler;
   /**
    * Early stopping for finite samples: every `every` steps (and before the first) the critic's
-   * bound is read on `sampler` (a validation pool apart from both training and evaluation
-   * pools), and the critic that scored best is the one evaluated. Keeps a critic that memorised
-   * its few training pairs from reporting a meaningless, very negative bound.
+   * bound is read on `batches` batches drawn once from `sampler` (a validation pool apart from
+   * both training and evaluation pools), and the critic that scored best is the one evaluated.
+   * A constant critic (no information, whatever the estimator makes of that) is a candidate too,
+   * so a critic must beat it on validation to be trusted. Keeps a critic that memorised its few
+   * training pairs from reporting a meaningless, very negative bound. The batches stay the same
+   * so that critics are compared on the same pairs: fresh draws would reward whichever check drew
+   * the easiest ones.
    */
-  validation?: { sampler: PairSampler; batch: number; every?: number };
+  validation?: { sampler: PairSampler; batch: number; batches?: number; every?: number };
   /** Seed of the critic's initial weights (default 0). The sampler carries its own seed. */
   seed?: number;
   signal?: AbortSignal;
@@ -111,18 +115,27 @@ export async function estimateMutualInformation(
   const curve: number[] = [];
   const started = performance.now();
   const validate = options.validation;
-  let best: { bound: number; weights: tf.Tensor[] } | null = null;
+  // weights null: the constant critic.
+  let best: { bound: number; weights: tf.Tensor[] | null } | null = null;
+  const validationPairs = validate ? Array.from({ length: validate.batches ?? 4 }, () => validate.sampler(validate.batch)) : [];
+  const meanBound = async (scoresOf: (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor2D) => {
+    let sum = 0;
+    for (const { x, y } of validationPairs) {
+      const bound = tf.tidy(() => estimate(estimator, fromScoreMatrix(scoresOf(tf.tensor2d(x, [validate!.batch, dims.dx]), tf.tensor2d(y, [validate!.batch, dims.dy])))).bound);
+      sum += (await bound.data())[0]!;
+      bound.dispose();
+    }
+    return sum / validationPairs.length;
+  };
   const checkValidation = async () => {
     if (!validate) return;
-    const { x, y } = validate.sampler(validate.batch);
-    const bound = tf.tidy(() => estimate(estimator, fromScoreMatrix(critic.scores(tf.tensor2d(x, [validate.batch, dims.dx]), tf.tensor2d(y, [validate.batch, dims.dy])))).bound);
-    const value = (await bound.data())[0];
-    bound.dispose();
+    const value = await meanBound((x, y) => critic.scores(x, y));
     if (best && !(value > best.bound)) return;
-    if (best) tf.dispose(best.weights);
+    if (best?.weights) tf.dispose(best.weights);
     best = { bound: value, weights: critic.variables.map((v) => tf.clone(v)) };
   };
   try {
+    if (validate) best = { bound: await meanBound(() => tf.zeros([validate.batch, validate.batch])), weights: null };
     await checkValidation();
     for (let step = 1; step <= steps; step++) {
       signal?.throwIfAborted();
@@ -151,16 +164,17 @@ export async function estimateMutualInformation(
       }
     }
     const trainSeconds = (performance.now() - started) / 1000;
-    const chosen = best as { bound: number; weights: tf.Tensor[] } | null;
-    if (chosen) critic.variables.forEach((v, i) => v.assign(chosen.weights[i]));
+    const chosen = best as { bound: number; weights: tf.Tensor[] | null } | null;
+    const constant = chosen !== null && chosen.weights === null;
+    if (chosen?.weights) critic.variables.forEach((v, i) => v.assign(chosen.weights![i]!));
 
     const bounds: number[] = [];
     for (let b = 0; b < evalBatches; b++) {
       signal?.throwIfAborted();
       const { x, y } = (options.evalSampler ?? sampler)(evalBatch);
       const bound = tf.tidy(() => {
-        const scores = critic.scores(tf.tensor2d(x, [evalBatch, dims.dx]), tf.tensor2d(y, [evalBatch, dims.dy]));
-        return estimate(estimator, fromScoreMatrix(scores)).bound;
+        const scores = constant ? tf.zeros([evalBatch, evalBatch]) : critic.scores(tf.tensor2d(x, [evalBatch, dims.dx]), tf.tensor2d(y, [evalBatch, dims.dy]));
+        return estimate(estimator, fromScoreMatrix(scores as tf.Tensor2D)).bound;
       });
       bounds.push((await bound.data())[0]);
       bound.dispose();
@@ -181,7 +195,8 @@ export async function estimateMutualInformation(
       backend: tf.getBackend(),
     };
   } finally {
-    if (best) tf.dispose((best as { weights: tf.Tensor[] }).weights);
+    const kept = (best as { weights: tf.Tensor[] | null } | null)?.weights;
+    if (kept) tf.dispose(kept);
     critic.dispose();
     optimizer.dispose();
     if (dvState) disposeDvState(dvState);

@@ -6,10 +6,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanFolder } from '../../../main/core/imaging/scan';
+import { contentHash, legacyContentHash } from '../../../main/core/library/content-hash';
 import { Library, LibraryError } from '../../../main/core/library/library';
 import { createRandomEncoder, loadEncoder } from '../../../main/ml/models';
 import type { ImageEncoder } from '../../../main/ml/image-encoder';
@@ -168,6 +169,41 @@ describe('a library over a generated folder', () => {
     const more = await library.indexFolder(photos);
     assert.equal(more.indexed, 3);
     assert.equal(library.index.slots, slotsBefore + 4, 'three new codes took the three freed slots');
+  });
+});
+
+describe('a library indexed when content hashes were SHA-1', () => {
+  test('a moved photo keeps its code and a touched one is not decoded again; both take the new hash', async () => {
+    const folder = join(root, 'legacy', 'photos');
+    const paths = await writePhotos(folder, 3, 900, ['jpeg']);
+    const library = await Library.open(join(root, 'legacy', 'library'), { encoder });
+    try {
+      await library.indexFolder(folder);
+      // What an older version wrote: SHA-1 for every photo.
+      const setHash = library.store.db.prepare('UPDATE photos SET hash = ? WHERE id = ?');
+      for (const p of paths) setHash.run(legacyContentHash(await readFile(p)), library.store.photoByPath(p)!.id);
+      const codeOf = (path: string) => library.index.vectorOf(library.store.labelOf(library.modelId, library.store.photoByPath(path)!.id)!);
+      const movedCode = codeOf(paths[0]!);
+
+      const movedTo = join(folder, 'moved.jpg');
+      await rename(paths[0]!, movedTo);
+      await utimes(paths[1]!, new Date(), new Date(Date.now() + 5000));
+      const result = await library.indexFolder(folder);
+      assert.deepEqual(
+        { indexed: result.indexed, reused: result.reused, touched: result.touched, removed: result.removed },
+        { indexed: 1, reused: 1, touched: 1, removed: 1 },
+      );
+      // Its old code (re-normalised on insert: equal to float rounding), not a new encode.
+      const moved = codeOf(movedTo)!;
+      assert.ok(moved.every((v, i) => Math.abs(v - movedCode![i]!) < 1e-6), 'the moved photo took its old code');
+      for (const p of [movedTo, paths[1]!]) {
+        assert.equal(library.store.photoByPath(p)!.hash, await contentHash(await readFile(p)));
+        assert.ok(library.thumbnails.has(library.store.photoByPath(p)!.hash), 'its thumbnail is under the new hash');
+      }
+      assert.equal(library.store.photoByPath(paths[2]!)!.hash, legacyContentHash(await readFile(paths[2]!)), 'an unchanged photo keeps its SHA-1');
+    } finally {
+      await library.close();
+    }
   });
 });
 

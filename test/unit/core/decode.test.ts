@@ -7,6 +7,7 @@ import {
   decodeForModelAndThumbnail,
   inspectImage,
   packBatch,
+  workingCopyResize,
 } from '../../../main/core/imaging/decode';
 import { makePhoto, pngClaiming } from '../../fixtures/photos';
 
@@ -163,6 +164,19 @@ test('one decode gives the model input and a JPEG thumbnail of at most 256 px', 
   const small = await decodeForModelAndThumbnail(await makePhoto(9, { width: 100, height: 50 }), SIZE);
   const smallMeta = await sharp(small.thumbnail).metadata();
   assert.deepEqual([smallMeta.width, smallMeta.height], [100, 50], 'small photos are not enlarged');
+});
+
+test('the working copy fits the thumbnail box, except that a panorama keeps a short side of twice the input', async () => {
+  assert.deepEqual(workingCopyResize(4000, 3000, 32), { width: 256, withoutEnlargement: true });
+  assert.deepEqual(workingCopyResize(3000, 4000, 64), { height: 256, withoutEnlargement: true });
+  assert.deepEqual(workingCopyResize(8000, 1000, 64), { height: 128, withoutEnlargement: true });
+  assert.deepEqual(workingCopyResize(1000, 8000, 32), { width: 64, withoutEnlargement: true });
+  // The panorama's thumbnail still fits the box; its input is cut from the taller copy.
+  const panorama = await makePhoto(12, { width: 2400, height: 300 });
+  const both = await decodeForModelAndThumbnail(panorama, 64);
+  const meta = await sharp(both.thumbnail).metadata();
+  assert.deepEqual([meta.width, meta.height], [256, 32]);
+  assert.equal(both.pixels.length, 64 * 64 * 3);
 });
 
 test('packBatch lays inputs end to end and checks their length', () => {
