@@ -39,6 +39,13 @@ function areaTaps(start: number, span: number, outSize: number, limit: number): 
   return { first, count, weights, stride };
 }
 
+/** The horizontal pass's rows, kept between calls (150 KB a photo would be garbage otherwise). */
+let rowsScratch = new Float64Array(0);
+function scratch(length: number): Float64Array {
+  if (rowsScratch.length < length) rowsScratch = new Float64Array(length);
+  return rowsScratch;
+}
+
 /**
  * `rgb` is width × height × 3 bytes (row-major, interleaved). Returns size × size × 3 float32 in
  * [-0.5, 0.5] (NHWC). An image already size × size comes back pixel for pixel.
@@ -51,7 +58,7 @@ export function coverAreaResize(rgb: Uint8Array, width: number, height: number, 
   // Horizontal pass over only the rows the vertical pass reads.
   const rowFirst = ys.first[0]!;
   const rowLast = ys.first[size - 1]! + ys.count[size - 1]! - 1;
-  const rows = new Float64Array((rowLast - rowFirst + 1) * size * 3);
+  const rows = scratch((rowLast - rowFirst + 1) * size * 3);
   for (let y = rowFirst; y <= rowLast; y++) {
     const src = y * width * 3;
     const dst = (y - rowFirst) * size * 3;
