@@ -13,6 +13,11 @@
 import sharp from 'sharp';
 import { coverAreaResize } from './area-resize';
 
+// libvips's operation cache keeps the last 100 operations (and the images they made) alive and
+// hashes every call's arguments to find repeats; the app never repeats one (each photo is decoded
+// once per run), so it only costs memory and time (~0.7 ms of CPU a photo while indexing).
+sharp.cache(false);
+
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 export const DEFAULT_THUMBNAIL_SIZE = 256;
 

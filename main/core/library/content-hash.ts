@@ -9,10 +9,15 @@
  * touched photo of such a library keeps its code without a decode.
  */
 import { createHash } from 'node:crypto';
-import { xxhash128 } from 'hash-wasm';
+import { createXXHash128, type IHasher } from 'hash-wasm';
 
-export function contentHash(bytes: Uint8Array): Promise<string> {
-  return xxhash128(bytes);
+// One hasher, used synchronously (init → update → digest with no await between): hash-wasm's
+// one-shot xxhash128() takes a lock and a promise per call.
+let hasher: IHasher | null = null;
+
+export async function contentHash(bytes: Uint8Array): Promise<string> {
+  hasher ??= await createXXHash128();
+  return hasher.init().update(bytes).digest('hex');
 }
 
 /** Hex length of the hashes written by versions that used SHA-1. */
