@@ -300,8 +300,8 @@ function sameRun(a: RunConfig, b: RunConfig): string | null {
 function describePreprocessing(inputSize: number): string {
   return (
     `decodeForModel (main/core/imaging/decode.ts, sharp): EXIF auto-orient, shrink-on-load to a working copy ` +
-    `(long side ≥ max(256, 4·inputSize)), resize fit 'cover' (centre crop, lanczos3) to ${inputSize}×${inputSize}, ` +
-    `alpha flattened on white, sRGB, RGB/255 − 0.5 (range [-0.5, 0.5]), NHWC`
+    `(fits 256×256, short side ≥ 2·inputSize), alpha flattened on white, sRGB; its centre square area-averaged to ` +
+    `${inputSize}×${inputSize}, RGB/255 − 0.5 (range [-0.5, 0.5]), NHWC`
   );
 }
 

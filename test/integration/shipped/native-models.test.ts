@@ -38,7 +38,7 @@ test('the loader reads every shipped model and its card', async () => {
     assert.ok(info, `${name} is listed`);
     assert.equal(card.id, info.id, `${name}: the card's id matches its weights`);
     assert.equal(card.inputSize, 32);
-    assert.match(String(card.preprocessing), /cover|crop/, `${name}: the card says how a large photo is brought to the input size`);
+    assert.match(String(card.preprocessing), /centre square area-averaged/, `${name}: the card says how a large photo is brought to the input size`);
     assert.ok(card.trainingSeconds > 0 && card.backend, `${name}: training time and backend on the card`);
     const encoder = await loadEncoder(name);
     try {
