@@ -318,9 +318,9 @@ export class Store {
       .get(modelId, hash) as PhotoWithCode | undefined;
   }
 
-  /** Whether any photo's hash has this many characters (how the indexer finds hashes of an older scheme). */
-  hasHashOfLength(length: number): boolean {
-    return this.db.prepare('SELECT 1 FROM photos WHERE length(hash) = ? LIMIT 1').get(length) !== undefined;
+  /** The file sizes of photos whose hash has this many characters (how the indexer finds hashes of an older scheme). */
+  sizesWithHashLength(length: number): Set<number> {
+    return new Set(this.db.prepare('SELECT DISTINCT size FROM photos WHERE length(hash) = ?').pluck().all(length) as number[]);
   }
 
   hashInUse(hash: string): boolean {

@@ -139,7 +139,8 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
 
   // ---- process new and changed files ----
   const total = work.length;
-  const hasLegacyHashes = work.length > 0 && store.hasHashOfLength(LEGACY_HASH_LENGTH);
+  // Same bytes means same size: SHA-1 is only worth computing where an old row has the file's size.
+  const legacySizes = work.length > 0 ? store.sizesWithHashLength(LEGACY_HASH_LENGTH) : new Set<number>();
   let done = 0;
   let indexed = 0;
   let reused = 0;
@@ -227,7 +228,8 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
       return;
     }
     // Bytes some photo already has a code for: take its code, skip the decode.
-    const donor = store.codedPhotoByHash(modelId, hash) ?? (hasLegacyHashes ? store.codedPhotoByHash(modelId, legacyContentHash(bytes)) : undefined);
+    const donor =
+      store.codedPhotoByHash(modelId, hash) ?? (legacySizes.has(bytes.length) ? store.codedPhotoByHash(modelId, legacyContentHash(bytes)) : undefined);
     const donorCode = donor?.label != null ? index.vectorOf(donor.label) : null;
     if (donor && donorCode) {
       const [label] = index.add(donorCode, 1);
