@@ -4,8 +4,8 @@
  * One decode per photo: EXIF auto-orient, shrink on load (JPEG/WebP decode at 1/2, 1/4, 1/8 scale)
  * to a small working copy the size of the thumbnail, alpha flattened on white, sRGB RGB. From that
  * copy, cheaply: the encoder's square input (centre square, area-averaged, float32 in [-0.5, 0.5],
- * NHWC; see ./area-resize) and the JPEG thumbnail. So indexing decodes each photo once, and a search decodes a photo to the very same
- * pixels it had when it was indexed.
+ * NHWC; see ./area-resize) and the JPEG thumbnail. So indexing decodes each photo once, and a
+ * search decodes a photo to the very same pixels it had when it was indexed.
  *
  * Every way a file can be bad ends in a DecodeError with a short human reason; the header is
  * inspected first so an oversized image is refused before any pixel is allocated.

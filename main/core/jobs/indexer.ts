@@ -217,8 +217,11 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
     if (bytes.length === 0) return skip(item, 'empty file (0 bytes)');
     const hash = await contentHash(bytes);
     const actual = { ...item, file: { ...file, size: bytes.length } };
-    // Rows of an older library may still hold a SHA-1: compare in their scheme (the row then moves to the new one).
-    const sameBytes = (old: string) => old === hash || (isLegacyContentHash(old) && old === legacyContentHash(bytes));
+    // Rows of an older library may still hold a SHA-1: compare in their scheme (the row then moves
+    // to the new one). Computed at most once per file, and only when such a row is in question.
+    let legacyHash: string | undefined;
+    const legacy = () => (legacyHash ??= legacyContentHash(bytes));
+    const sameBytes = (old: string) => old === hash || (isLegacyContentHash(old) && old === legacy());
 
     // Same bytes as before: only the file's facts changed (touched, copied back, ...).
     if (row && row.label !== null && sameBytes(row.hash)) {
@@ -229,7 +232,7 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
     }
     // Bytes some photo already has a code for: take its code, skip the decode.
     const donor =
-      store.codedPhotoByHash(modelId, hash) ?? (legacySizes.has(bytes.length) ? store.codedPhotoByHash(modelId, legacyContentHash(bytes)) : undefined);
+      store.codedPhotoByHash(modelId, hash) ?? (legacySizes.has(bytes.length) ? store.codedPhotoByHash(modelId, legacy()) : undefined);
     const donorCode = donor?.label != null ? index.vectorOf(donor.label) : null;
     if (donor && donorCode) {
       const [label] = index.add(donorCode, 1);

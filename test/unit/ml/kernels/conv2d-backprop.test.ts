@@ -8,27 +8,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../../../../main/ml/backend';
 import { assertAllClose, outputsOn, seededValues } from './against-cpu';
-
-interface Case {
-  n: number; h: number; w: number; ci: number; co: number; kh: number; kw: number;
-  stride: number | [number, number];
-  pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-}
-
-const cases: Case[] = [
-  { n: 2, h: 8, w: 8, ci: 3, co: 4, kh: 3, kw: 3, stride: 1, pad: 'same' },
-  { n: 2, h: 9, w: 7, ci: 3, co: 5, kh: 3, kw: 3, stride: 2, pad: 'same' },
-  { n: 1, h: 8, w: 8, ci: 2, co: 3, kh: 3, kw: 3, stride: 2, pad: 'valid' },
-  { n: 3, h: 6, w: 6, ci: 4, co: 2, kh: 1, kw: 1, stride: 1, pad: 'valid' },
-  { n: 2, h: 7, w: 10, ci: 3, co: 4, kh: 5, kw: 3, stride: [3, 2], pad: 'same' },
-  { n: 2, h: 8, w: 8, ci: 3, co: 4, kh: 4, kw: 4, stride: 2, pad: 'same' },
-  { n: 2, h: 9, w: 9, ci: 2, co: 3, kh: 3, kw: 3, stride: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
-  { n: 2, h: 12, w: 12, ci: 16, co: 24, kh: 3, kw: 3, stride: 1, pad: 'same' },
-];
+import { CONV_CASES } from './conv-cases';
 
 await initBackend('wasm');
 
-for (const c of cases) {
+for (const c of CONV_CASES) {
   const label = `${c.n}×${c.h}×${c.w}×${c.ci} k${c.kh}×${c.kw}→${c.co} stride ${JSON.stringify(c.stride)} pad ${JSON.stringify(c.pad)}`;
   const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [c.kh, c.kw, c.ci, c.co], c.stride, 1, c.pad);
   const xShape = [c.n, c.h, c.w, c.ci] as [number, number, number, number];

@@ -11,6 +11,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../../../../main/ml/backend';
 import { nativeKernelsStatus } from '../../../../main/ml/kernels/register';
 import { assertAllClose, outputsOn, seededValues } from './against-cpu';
+import { CONV_CASES } from './conv-cases';
 import { Worker } from 'node:worker_threads';
 
 await initBackend('wasm');
@@ -21,20 +22,8 @@ test('the native GEMM addon is built where CI installs OpenBLAS', { skip: !proce
   assert.ok(status.active, status.reason);
 });
 
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-const convCases: { n: number; h: number; w: number; ci: number; co: number; kh: number; kw: number; stride: number | [number, number]; pad: Pad; dilation?: number }[] = [
-  { n: 2, h: 8, w: 8, ci: 3, co: 4, kh: 3, kw: 3, stride: 1, pad: 'same' },
-  { n: 2, h: 9, w: 7, ci: 3, co: 5, kh: 3, kw: 3, stride: 2, pad: 'same' },
-  { n: 1, h: 8, w: 8, ci: 2, co: 3, kh: 3, kw: 3, stride: 2, pad: 'valid' },
-  { n: 3, h: 6, w: 6, ci: 4, co: 2, kh: 1, kw: 1, stride: 1, pad: 'valid' },
-  { n: 2, h: 7, w: 10, ci: 3, co: 4, kh: 5, kw: 3, stride: [3, 2], pad: 'same' },
-  { n: 2, h: 8, w: 8, ci: 3, co: 4, kh: 4, kw: 4, stride: 2, pad: 'same' },
-  { n: 2, h: 9, w: 9, ci: 2, co: 3, kh: 3, kw: 3, stride: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
-  { n: 2, h: 12, w: 12, ci: 16, co: 24, kh: 3, kw: 3, stride: 1, pad: 'same' },
-];
-
 test('conv2d and both of its gradients match cpu', { skip }, async () => {
-  for (const c of convCases) {
+  for (const c of CONV_CASES) {
     const x = seededValues(c.n * c.h * c.w * c.ci, 1);
     const f = seededValues(c.kh * c.kw * c.ci * c.co, 2);
     const run = () => {
