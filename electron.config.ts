@@ -1,6 +1,6 @@
 /**
  * electron-builder configuration (`npm run dist`): Linux AppImage + deb, macOS dmg, Windows nsis.
- * Native modules (sharp with its libvips, hnswlib-node, better-sqlite3), tfjs's wasm binaries and
+ * Native modules (sharp with its libvips, hnswlib-node, better-sqlite3, xxhash-addon), tfjs's wasm binaries and
  * the trained models cannot run from inside app.asar, so they are unpacked next to it;
  * main/app/main.ts looks for native-models/ in app.asar.unpacked.
  */
@@ -27,6 +27,8 @@ const config: Configuration = {
     'node_modules/@img/**',
     'node_modules/hnswlib-node/**',
     'node_modules/better-sqlite3/**',
+    'node_modules/xxhash-addon/**',
+    'node_modules/node-gyp-build/**',
     'node_modules/bindings/**',
     'node_modules/file-uri-to-path/**',
     'node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm',

@@ -3,7 +3,6 @@
  * complete new one, never a torn one: write beside it, fsync, rename over, fsync the folder.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
@@ -52,22 +51,4 @@ export function replaceFileSync(target: string, writeTemp: (tempPath: string) =>
 
 export function writeFileAtomicSync(target: string, data: Uint8Array | string, durable = true): void {
   replaceFileSync(target, (temp) => writeFileSync(temp, data), durable);
-}
-
-/** Async variant for many small files (thumbnails): no folder fsync unless asked. */
-export async function writeFileAtomic(target: string, data: Uint8Array, durable = false): Promise<void> {
-  const temp = tempPathFor(target);
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(data);
-      if (durable) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }

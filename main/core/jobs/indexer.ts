@@ -141,6 +141,7 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
   const total = work.length;
   // Same bytes means same size: SHA-1 is only worth computing where an old row has the file's size.
   const legacySizes = work.length > 0 ? store.sizesWithHashLength(LEGACY_HASH_LENGTH) : new Set<number>();
+  let next = 0; // the next file of `work` to start
   let done = 0;
   let indexed = 0;
   let reused = 0;
@@ -256,10 +257,11 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
       if (error instanceof DecodeError) return skip(item, error.reason);
       throw error;
     }
-    scheduleEncode(false);
+    // Once every file has been started, encode what is ready at once rather than wait for a full
+    // batch: the last batch then overlaps the last decodes instead of running after them.
+    scheduleEncode(next >= work.length);
   };
 
-  let next = 0;
   const worker = async () => {
     const reader = new ReusableFileReader();
     while (next < work.length && !signal?.aborted && !fatal) {
