@@ -2,6 +2,14 @@
  * What the rest of the app needs from a trained model: images in, codes out.
  * The core (indexer, search, eval) depends only on this; main/ml implements it.
  */
+export interface EncodeOptions {
+  /**
+   * The caller keeps every core busy meanwhile (indexing decodes photos while it encodes): compute
+   * on one thread, since splitting the work only adds handoffs between threads that compete anyway.
+   */
+  coresBusy?: boolean;
+}
+
 export interface ImageEncoder {
   /** Stable id of this model: its name and a short hash of its weights. Codes of different ids never mix. */
   readonly modelId: string;
@@ -20,6 +28,6 @@ export interface ImageEncoder {
    * Encode `count` images given as NHWC float32 RGB in [-0.5, 0.5] (inputSize × inputSize × 3 each).
    * Returns count × dim mean vectors (not samples), not normalised.
    */
-  encode(pixels: Float32Array, count: number): Promise<Float32Array>;
+  encode(pixels: Float32Array, count: number, options?: EncodeOptions): Promise<Float32Array>;
   dispose(): void;
 }

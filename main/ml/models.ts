@@ -16,7 +16,8 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageEncoder } from './image-encoder';
+import type { EncodeOptions, ImageEncoder } from './image-encoder';
+import { onOneBlasThread } from './kernels/native-addon';
 import { backendDescription, initBackend } from './backend';
 import { DimEncoder, encoderOptions, validateEncoderOptions, type EncoderOptions } from './dim/encoder';
 
@@ -241,7 +242,7 @@ class DimImageEncoder implements ImageEncoder {
     this.dim = encoder.options.zDim;
   }
 
-  async encode(pixels: Float32Array, count: number): Promise<Float32Array> {
+  async encode(pixels: Float32Array, count: number, options: EncodeOptions = {}): Promise<Float32Array> {
     const s = this.inputSize;
     const per = s * s * 3;
     if (!Number.isInteger(count) || count < 0) throw new Error(`count must be a non-negative integer, got ${count}`);
@@ -250,10 +251,12 @@ class DimImageEncoder implements ImageEncoder {
     const out = new Float32Array(count * this.dim);
     for (let start = 0; start < count; start += ENCODE_CHUNK) {
       const n = Math.min(ENCODE_CHUNK, count - start);
-      const codes = tf.tidy(() => {
-        const x = tf.tensor4d(pixels.subarray(start * per, (start + n) * per), [n, s, s, 3]);
-        return this.encoder.encodeMean(x);
-      });
+      const compute = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(pixels.subarray(start * per, (start + n) * per), [n, s, s, 3]);
+          return this.encoder.encodeMean(x);
+        });
+      const codes = options.coresBusy ? onOneBlasThread(compute) : compute();
       try {
         out.set(await codes.data(), start * this.dim);
       } finally {

@@ -8,9 +8,13 @@
  * loops and names that are not valid UTF-8 are returned as skipped entries with a reason the user
  * can read.
  */
-import { lstat, opendir, realpath, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import pMap from 'p-map';
 import { extname, join, resolve } from 'node:path';
+
+/** Stats in flight while scanning: enough to keep libuv's pool (4 threads) and a disk queue busy. */
+const STATS_IN_FLIGHT = 16;
 
 export const PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
   '.jpg',
@@ -136,24 +140,27 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     visited.set(real, dir);
     if (excluded.has(real)) continue;
 
-    let handle;
+    // The whole listing in one call (an opendir iterator fetches 32 entries per trip to libuv's
+    // pool), then the entries stat'ed several at a time: one by one, each stat is such a trip
+    // (~90 µs a file here, 9 s for 100,000 photos).
+    let entries: Dirent[];
     try {
-      handle = await opendir(dir);
+      entries = (await readdir(dir, { withFileTypes: true })).filter((entry) => !entry.name.startsWith('.'));
     } catch (error) {
       skipped.push({ path: dir, reason: `folder not readable: ${reasonOf(error)}` });
       continue;
     }
-    try {
-      for await (const entry of handle) {
-        if (entry.name.startsWith('.')) continue;
+    await pMap(
+      entries,
+      async (entry) => {
         const path = join(dir, entry.name);
         if (entry.name.includes(REPLACEMENT_CHARACTER) && (await isUndecodableName(path))) {
           if (entry.isDirectory() || isPhotoName(entry.name)) skipped.push({ path, reason: UNDECODABLE_NAME_REASON });
-          continue;
+          return;
         }
         if (entry.isDirectory()) {
           pending.push(path);
-          continue;
+          return;
         }
         if (entry.isSymbolicLink()) {
           let target: Stats;
@@ -163,15 +170,15 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
             if (isPhotoName(entry.name) || (error as NodeJS.ErrnoException).code === 'ELOOP') {
               skipped.push({ path, reason: `broken symlink: ${reasonOf(error)}` });
             }
-            continue;
+            return;
           }
           if (target.isDirectory()) pending.push(path);
           else if (target.isFile() && isPhotoName(entry.name)) {
             files.push({ path, size: target.size, mtimeMs: target.mtimeMs });
           }
-          continue;
+          return;
         }
-        if (!entry.isFile() || !isPhotoName(entry.name)) continue;
+        if (!entry.isFile() || !isPhotoName(entry.name)) return;
         try {
           const s = await stat(path);
           files.push({ path, size: s.size, mtimeMs: s.mtimeMs });
@@ -182,11 +189,9 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
           lastReport = files.length;
           options.onProgress(files.length);
         }
-      }
-    } catch (error) {
-      // A folder that vanished or failed mid-listing: keep what was read, report the rest.
-      skipped.push({ path: dir, reason: `folder listing failed: ${reasonOf(error)}` });
-    }
+      },
+      { concurrency: STATS_IN_FLIGHT, signal: options.signal },
+    );
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   options.onProgress?.(files.length);

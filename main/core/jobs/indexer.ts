@@ -180,7 +180,8 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
   });
 
   const encodeBatch = async (batch: Decoded[]) => {
-    const codes = await encoder.encode(packBatch(batch.map((d) => d.pixels), encoder.inputSize), batch.length);
+    // Decodes keep every core busy meanwhile: the encoder computes on one thread.
+    const codes = await encoder.encode(packBatch(batch.map((d) => d.pixels), encoder.inputSize), batch.length, { coresBusy: true });
     if (codes.length !== batch.length * encoder.dim) {
       throw new Error(`encoder returned ${codes.length} values for ${batch.length} images of dim ${encoder.dim}`);
     }

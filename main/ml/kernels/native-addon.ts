@@ -22,7 +22,11 @@ export interface NativeKernels {
   batchNormLeakyReluGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, dims: Int32Array, epsilon: number, alpha: number): void;
   /** dx = x equals its window's max ? dy : 0, windows = strides; dims [n, h, w, c, windowH, windowW]. */
   windowMaxPoolGrad(x: Float32Array, pooled: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  /** OpenBLAS's thread count (process-wide). Absent from addons built before it was added. */
+  blasThreads?(): number;
+  setBlasThreads?(threads: number): void;
 }
+
 
 /**
  * The wasm backend's public surface the native kernels use: outputs allocated on its heap, and
@@ -59,4 +63,22 @@ export function loadNativeKernels(): { kernels: NativeKernels | null; reason: st
     }
   }
   return (loaded = { kernels: null, reason: `not built (${failures[0]}); run npm run build:native where OpenBLAS is installed` });
+}
+
+/**
+ * Run `compute` (synchronous) with OpenBLAS on one thread, then restore its count: for GEMMs made
+ * while other work already keeps every core busy. Process-wide, so a GEMM another thread makes
+ * meanwhile runs on one thread too; it only costs that GEMM time, never correctness.
+ */
+export function onOneBlasThread<T>(compute: () => T): T {
+  // Not loaded: the backend's GEMMs are not OpenBLAS's (wasm alone, tfjs-node), nothing to set.
+  const kernels = loaded?.kernels;
+  if (!kernels?.setBlasThreads || !kernels.blasThreads) return compute();
+  const threads = kernels.blasThreads();
+  kernels.setBlasThreads(1);
+  try {
+    return compute();
+  } finally {
+    kernels.setBlasThreads(threads);
+  }
 }

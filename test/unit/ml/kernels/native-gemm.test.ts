@@ -10,6 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../../../../main/ml/backend';
 import { nativeKernelsStatus } from '../../../../main/ml/kernels/register';
+import { loadNativeKernels, onOneBlasThread } from '../../../../main/ml/kernels/native-addon';
+import { createRandomEncoder } from '../../../../main/ml/models';
 import { assertAllClose, outputsOn, seededValues } from './against-cpu';
 import { CONV_CASES } from './conv-cases';
 import { Worker } from 'node:worker_threads';
@@ -96,4 +98,27 @@ test('a worker thread can use the addon and exit (its im2col scratch is freed wi
     assert.equal(values[0], 12);
     assert.equal(values[5], 18);
   }
+});
+
+test('an encode with the cores busy runs its GEMMs on one OpenBLAS thread, gives the same codes and restores the count', { skip }, async () => {
+  const kernels = loadNativeKernels().kernels!;
+  const threads = kernels.blasThreads!();
+  let inside = 0;
+  assert.equal(onOneBlasThread(() => (inside = kernels.blasThreads!())), inside);
+  assert.equal(inside, 1);
+  assert.equal(kernels.blasThreads!(), threads);
+  assert.throws(() => onOneBlasThread(() => {
+    throw new Error('kernel failed');
+  }), /kernel failed/);
+  assert.equal(kernels.blasThreads!(), threads, 'restored after a throw too');
+
+  // A batch big enough for OpenBLAS to split across threads when it may.
+  const encoder = await createRandomEncoder({ inputSize: 32, seed: 4 });
+  const count = 32;
+  const pixels = seededValues(count * 32 * 32 * 3, 8).map((v) => v / 4);
+  const shared = await encoder.encode(pixels, count);
+  const alone = await encoder.encode(pixels, count, { coresBusy: true });
+  encoder.dispose();
+  assertAllClose([alone], [shared], 1e-5, 'codes on one thread');
+  assert.equal(kernels.blasThreads!(), threads);
 });
