@@ -7,6 +7,7 @@ import {
   decodeForModelAndThumbnail,
   inspectImage,
   packBatch,
+  quickHeader,
   workingCopyResize,
 } from '../../../main/core/imaging/decode';
 import { makePhoto, pngClaiming } from '../../fixtures/photos';
@@ -52,6 +53,47 @@ test('EXIF orientation is applied: a 90° tag turns left/right halves into top/b
   const bottom = meanRows(rotated.pixels, SIZE, SIZE - 4, SIZE);
   assert.ok(top[0] > 0.4 && top[2] < -0.4, `top should be red, got ${top}`);
   assert.ok(bottom[2] > 0.4 && bottom[0] < -0.4, `bottom should be blue, got ${bottom}`);
+});
+
+/**
+ * A JPEG with an EXIF block sharp does not write: IFD0 at offset 16 of the TIFF header, not 8.
+ * Valid EXIF (libvips follows the offset), but beyond a reader that assumes 8.
+ */
+function withExifOrientationAtOffset16(jpeg: Buffer, orientation: number): Buffer {
+  const tiff = Buffer.alloc(16 + 2 + 12 + 4);
+  tiff.write('II*\0', 0, 'latin1');
+  tiff.writeUInt32LE(16, 4); // IFD0 offset (bytes 8..15 left as padding)
+  tiff.writeUInt16LE(1, 16); // one entry
+  tiff.writeUInt16LE(0x0112, 18); // Orientation
+  tiff.writeUInt16LE(3, 20); // SHORT
+  tiff.writeUInt32LE(1, 22); // count
+  tiff.writeUInt16LE(orientation, 26);
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const app1 = Buffer.alloc(4);
+  app1.writeUInt16BE(0xffe1, 0);
+  app1.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), app1, payload, jpeg.subarray(2)]);
+}
+
+test('headers of JPEG, PNG and WebP are read from the bytes; other formats and damaged headers go to sharp', async () => {
+  assert.deepEqual(quickHeader(await leftRedRightBlue(128, 64)), { format: 'jpeg', width: 128, height: 64 });
+  assert.deepEqual(quickHeader(await leftRedRightBlue(128, 64, 6)), { format: 'jpeg', width: 64, height: 128 }, 'EXIF orientation applied');
+  assert.deepEqual(quickHeader(await makePhoto(3, { width: 90, height: 60, format: 'png' })), { format: 'png', width: 90, height: 60 });
+  assert.deepEqual(quickHeader(await makePhoto(3, { width: 90, height: 60, format: 'webp' })), { format: 'webp', width: 90, height: 60 });
+  assert.equal(quickHeader(await makePhoto(3, { width: 90, height: 60, format: 'tiff' })), null);
+  assert.equal(quickHeader(Buffer.from('not an image at all')), null);
+  assert.equal(quickHeader((await leftRedRightBlue(128, 64)).subarray(0, 20)), null, 'cut before its size');
+});
+
+test('a turned photo whose orientation the quick header misses is still reported at its displayed size', async () => {
+  const jpeg = withExifOrientationAtOffset16(await leftRedRightBlue(128, 64), 6);
+  assert.equal((await sharp(jpeg).metadata()).orientation, 6, 'the EXIF block is valid');
+  assert.deepEqual(quickHeader(jpeg), { format: 'jpeg', width: 128, height: 64 }, 'the quick reader misses it');
+  for (const decoded of [await decodeForModel(jpeg, SIZE), await decodeForModelAndThumbnail(jpeg, SIZE)]) {
+    assert.deepEqual([decoded.width, decoded.height], [64, 128]);
+    const top = meanRows(decoded.pixels, SIZE, 0, 4);
+    assert.ok(top[0] > 0.4 && top[2] < -0.4, `turned like the tag says: red on top, got ${top}`);
+  }
 });
 
 test('output is inputSize² × 3 floats in [-0.5, 0.5] for any shape and format', async () => {
@@ -167,10 +209,21 @@ test('one decode gives the model input and a JPEG thumbnail of at most 256 px', 
 });
 
 test('the working copy fits the thumbnail box, except that a panorama keeps a short side of twice the input', async () => {
-  assert.deepEqual(workingCopyResize(4000, 3000, 32), { width: 256, withoutEnlargement: true });
-  assert.deepEqual(workingCopyResize(3000, 4000, 64), { height: 256, withoutEnlargement: true });
-  assert.deepEqual(workingCopyResize(8000, 1000, 64), { height: 128, withoutEnlargement: true });
-  assert.deepEqual(workingCopyResize(1000, 8000, 32), { width: 64, withoutEnlargement: true });
+  // The copy sharp makes with these options, from a plain image or a JPEG stored turned (EXIF 6).
+  const copySize = async (width: number, height: number, inputSize: number, orientation?: number) => {
+    const plain = sharp({ create: { width, height, channels: 3, background: '#808080' } });
+    const input = orientation ? await plain.jpeg().withMetadata({ orientation }).toBuffer() : await plain.raw().toBuffer();
+    const open = orientation ? sharp(input, { autoOrient: true }) : sharp(input, { raw: { width, height, channels: 3 } });
+    const upright = orientation && orientation >= 5 ? [height, width] : [width, height];
+    const { info } = await open.resize(workingCopyResize(upright[0]!, upright[1]!, inputSize)).raw().toBuffer({ resolveWithObject: true });
+    return [info.width, info.height];
+  };
+  assert.deepEqual(await copySize(4000, 3000, 32), [256, 192]);
+  assert.deepEqual(await copySize(3000, 4000, 64), [192, 256]);
+  assert.deepEqual(await copySize(4000, 3000, 32, 6), [192, 256], 'stored landscape, shown portrait');
+  assert.deepEqual(await copySize(4000, 500, 64), [1024, 128], 'a panorama keeps a short side of twice the input');
+  assert.deepEqual(await copySize(500, 4000, 32), [64, 512]);
+  assert.deepEqual(await copySize(200, 100, 32), [200, 100], 'never enlarged');
   // The panorama's thumbnail still fits the box; its input is cut from the taller copy.
   const panorama = await makePhoto(12, { width: 2400, height: 300 });
   const both = await decodeForModelAndThumbnail(panorama, 64);
