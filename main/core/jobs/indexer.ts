@@ -90,8 +90,8 @@ export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 /**
  * Three photos in flight per core: while one waits on its file or its turn on the JS thread (where
  * the encoder runs), the others keep the core decoding. Measured on 2 cores over 256 12-MP photos,
- * alternating runs: 65.9 photos/s at 6 against 65.1 at 4, 6 and 8 alike; decode alone is flat
- * from 4 to 12. At most 16: each photo in flight holds its file and a decode in memory.
+ * alternating runs: 65.9 photos/s at 6 against 65.1 at 4, and 8 no faster than 6; decode alone is
+ * flat from 4 to 12. At most 16: each photo in flight holds its file and a decode in memory.
  */
 export function defaultConcurrency(): number {
   return Math.max(3, Math.min(16, 3 * availableParallelism()));

@@ -27,7 +27,6 @@ export interface NativeKernels {
   setBlasThreads?(threads: number): void;
 }
 
-
 /**
  * The wasm backend's public surface the native kernels use: outputs allocated on its heap, and
  * Float32Array views of tensors there (taken after every allocation — a growing heap detaches
