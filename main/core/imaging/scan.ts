@@ -56,7 +56,8 @@ export interface ScanOptions {
 
 /** Whether a skipped entry is a folder that could not be read (its photos may still exist). */
 export function isUnreadableFolder(skip: ScanSkip): boolean {
-  return skip.reason.startsWith('folder not readable') || skip.reason.startsWith('folder listing failed');
+  // A folder is listed in one call, so it is read whole or not at all.
+  return skip.reason.startsWith('folder not readable');
 }
 
 export function isPhotoName(name: string): boolean {
