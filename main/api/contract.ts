@@ -26,6 +26,32 @@ export const SearchHit = z.object({
 });
 export type SearchHit = z.infer<typeof SearchHit>;
 
+/** How the grid orders photos: file name, date taken (EXIF DateTimeOriginal, else file time; newest first), or folder then name. */
+export const PhotoSort = z.enum(['name', 'date', 'folder']);
+export type PhotoSort = z.infer<typeof PhotoSort>;
+
+/** What the full-size viewer shows about a photo. */
+export const PhotoDetails = z.object({
+  id: z.number().int(),
+  path: z.string(),
+  /** File size in bytes. */
+  bytes: z.number().int(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  /** When it was taken (EXIF DateTimeOriginal, ms since 1970), null when the file does not say. */
+  takenAt: z.number().nullable(),
+  /** The file's modification time (ms since 1970). */
+  modifiedAt: z.number(),
+});
+export type PhotoDetails = z.infer<typeof PhotoDetails>;
+
+/** A folder of the library (as added), or a folder inside one holding photos directly. */
+export const FolderSummary = z.object({
+  path: z.string(),
+  photoCount: z.number().int(),
+});
+export type FolderSummary = z.infer<typeof FolderSummary>;
+
 export const Skipped = z.object({ path: z.string(), reason: z.string() });
 export type Skipped = z.infer<typeof Skipped>;
 
@@ -49,10 +75,12 @@ export const LibraryInfo = z.object({
   desktop: z.boolean(),
   /** Whether training can run in a GPU compute window (the desktop app: webgpu, else webgl). */
   gpuWindow: z.boolean(),
+  /** The index job under way (its latest progress), so a page opened mid-run shows it at once; null when none. */
+  indexing: z.lazy(() => JobProgress).nullable(),
 });
 export type LibraryInfo = z.infer<typeof LibraryInfo>;
 
-export const JobKind = z.enum(['index', 'train', 'measure']);
+export const JobKind = z.enum(['index', 'train', 'measure', 'duplicates']);
 export const JobProgress = z.object({
   jobId: z.string(),
   kind: JobKind,
@@ -75,6 +103,29 @@ export const JobFinished = z.object({
   seconds: z.number(),
   /** A training job that finished: the id of the model it saved (listed by listModels). */
   modelId: z.string().optional(),
+  /** A duplicates clean-up or its undo: files moved to the trash, or back from it (`skipped`: those left alone, with why). */
+  moved: z.number().int().optional(),
+  /** An index job: what it was for and what changed, so the page can say what happened. */
+  report: z
+    .object({
+      /**
+       * 'add-folder': a folder added; 'reindex': every folder re-scanned; 'exclusions': re-scanned after the
+       * folders to leave out changed (its `removed` are photos left out, not files gone); 'watch': files
+       * changed on disk; 'model': codes of another model.
+       */
+      purpose: z.enum(['add-folder', 'reindex', 'exclusions', 'watch', 'model']),
+      /** The folder an add-folder or watch run was about. */
+      folder: z.string().optional(),
+      /** The model whose codes the run computed (its name). */
+      modelName: z.string().optional(),
+      /** Photos in the folder(s) after the run; 0 for a folder without photos. */
+      found: z.number().int(),
+      /** Photos whose files were gone (deleted or moved away) and left the library. */
+      removed: z.number().int(),
+      /** Photos whose codes were already up to date. */
+      unchanged: z.number().int(),
+    })
+    .optional(),
 });
 export type JobFinished = z.infer<typeof JobFinished>;
 
@@ -100,9 +151,17 @@ export const TrainingEstimator = z.enum(['jsd', 'infonce', 'dv']);
 export const TrainingRequest = z.object({
   /** Folder of photos to learn from; default: every folder of the library. */
   folder: z.string().min(1).max(4096).optional(),
-  objective: TrainingObjective,
-  estimator: TrainingEstimator,
-  epochs: z.number().int().min(1).max(1000),
+  /**
+   * Continue training this model (by id) instead of starting from scratch — "adapt to this
+   * library": its encoder's weights and its own recipe are the start; the critics start fresh.
+   */
+  from: z.string().max(200).optional(),
+  /** Unset: the model's own recipe (with `from`), else the shared defaults (main/ml/dim/train-defaults.ts). */
+  objective: TrainingObjective.optional(),
+  estimator: TrainingEstimator.optional(),
+  epochs: z.number().int().min(1).max(1000).optional(),
+  /** Two augmented views per photo: random resized crops, flips, colour… ('photo') or REFERENCE's pad-and-crop. */
+  augmentation: z.enum(['photo', 'pad-crop']).optional(),
   size: z.union([z.literal(32), z.literal(64)]).optional(),
   batchSize: z.number().int().min(2).max(1024).optional(),
   /** Use at most this many photos (a random subset). */
@@ -144,6 +203,42 @@ export const ActiveTraining = z.object({
   steps: z.array(CurvePoint),
 });
 export type ActiveTraining = z.infer<typeof ActiveTraining>;
+
+/** One model's figures on the held-out photos of a training run (no labels needed). */
+export const HeldOutModelFigures = z.object({
+  modelId: z.string(),
+  name: z.string(),
+  /** 'current': the library's search model when the run started; 'new': the model the run made. */
+  role: z.enum(['current', 'new']),
+  /** Edited copies of held-out photos searched among them (main/ml/eval/copies.ts); shares 0..1. */
+  copies: z
+    .object({
+      n: z.number().int(),
+      top1: z.number(),
+      top10: z.number(),
+      copyScore: z.object({ p5: z.number(), p50: z.number() }),
+      otherScore: z.object({ p50: z.number(), p95: z.number(), p99: z.number() }),
+    })
+    .nullable(),
+  /** Lower bounds of I(X; Z) in nats (main/ml/information.ts). */
+  information: z.object({ miGlobal: z.number(), miLocal: z.number(), estimator: z.string(), cap: z.number().nullable() }).nullable(),
+  /** Median cosine between the codes of different photos; above 0.9 the codes have collapsed. */
+  spread: z.object({ medianCosine: z.number(), collapsed: z.boolean() }),
+});
+export type HeldOutModelFigures = z.infer<typeof HeldOutModelFigures>;
+
+/** A finished training's model against the model that was current, on photos held out of its training. */
+export const HeldOutComparison = z.object({
+  heldOut: z.object({ photos: z.number().int(), seed: z.number().int(), share: z.number(), description: z.string() }),
+  current: HeldOutModelFigures,
+  candidate: HeldOutModelFigures,
+  /** Advice only: the user chooses. A collapsed model is never 'better'. */
+  verdict: z.enum(['better', 'worse', 'mixed', 'collapsed']),
+  summary: z.string(),
+  notes: z.array(z.string()),
+  measuredAt: z.string(),
+});
+export type HeldOutComparison = z.infer<typeof HeldOutComparison>;
 
 export const CompareColumn = z.object({
   modelId: z.string(),
@@ -202,6 +297,43 @@ export const FeatureMaps = z.object({
 });
 export type FeatureMaps = z.infer<typeof FeatureMaps>;
 
+// ---------- duplicates ----------
+
+export const DuplicatePhoto = z.object({
+  id: z.number().int(),
+  path: z.string(),
+  /** Cosine similarity to the group's kept photo (1 for it and for byte-identical files). */
+  score: z.number(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  bytes: z.number().int(),
+  /** Modification time, ms since the epoch. */
+  mtime: z.number(),
+  /** Same bytes as the kept photo. */
+  identical: z.boolean(),
+});
+export type DuplicatePhoto = z.infer<typeof DuplicatePhoto>;
+
+export const DuplicateGroups = z.object({
+  threshold: z.number(),
+  /** The threshold the library's model suggests, and where it comes from, in words. */
+  defaultThreshold: z.number(),
+  thresholdSource: z.string(),
+  /** Largest first; in each, the suggested photo to keep first (most pixels, larger file, oldest). */
+  groups: z.array(z.object({ keep: z.string(), photos: z.array(DuplicatePhoto) })),
+  photos: z.number().int(),
+  coded: z.number().int(),
+  seconds: z.number(),
+  /** The clean-up an undo would reverse, if any. */
+  lastCleanup: z.object({ at: z.number(), files: z.number().int() }).nullable(),
+});
+export type DuplicateGroups = z.infer<typeof DuplicateGroups>;
+
+/** A file as the grouping saw it (a clean-up moves it only if it is still exactly that). */
+const GroupedFile = z.object({ path: z.string().min(1).max(4096), bytes: z.number().int().nonnegative(), mtime: z.number() });
+export const DuplicateMove = z.object({ keep: GroupedFile, move: z.array(GroupedFile).min(1).max(10_000) });
+export type DuplicateMove = z.infer<typeof DuplicateMove>;
+
 // ---------- calls ----------
 
 const id = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -222,13 +354,39 @@ export const calls = {
   /** Re-scan every folder of the library. */
   reindex: call(z.object({}), z.object({ jobId: z.string() })),
   cancelJob: call(z.object({ jobId: z.string().max(100) }), z.boolean()),
-  /** A page of the library's photos, in path order. */
+  /** A page of the library's photos, in path order (or `sort`), optionally only those in `folder` and below. */
   listPhotos: call(
-    z.object({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(5000) }),
+    z.object({
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(5000),
+      sort: PhotoSort.optional(),
+      folder: fsPath.optional(),
+    }),
     z.object({ total: z.number().int(), photos: z.array(Photo) }),
   ),
+  /** The library's folders (as added) and every folder inside them that holds photos, with counts. */
+  listFolders: call(z.object({}), z.object({ roots: z.array(FolderSummary), folders: z.array(FolderSummary) })),
+  /**
+   * Take a folder (as added) out of the library: its photos leave the index and the store; the
+   * files themselves are not touched. Runs after any index run under way.
+   */
+  removeFolder: call(z.object({ path: fsPath }), z.object({ removed: z.number().int() })),
+  /** File facts of a library photo for the viewer: size, dimensions, date taken. */
+  photoDetails: call(z.object({ id }), PhotoDetails),
+  /** Desktop only: open a library photo in the system's default app. Web mode answers false. */
+  openPhoto: call(z.object({ id }), z.boolean()),
   /** Files the last runs skipped, with the reason. */
   listSkipped: call(z.object({}), z.array(Skipped)),
+  /** The library's glob patterns of folders and files to leave out (relative to each folder, e.g. `**\/node_modules`). */
+  exclusions: call(z.object({}), z.array(z.string())),
+  /**
+   * Replace the exclusion patterns and re-scan the library: photos under a newly excluded folder
+   * leave the index, photos no longer excluded come back. Answers the patterns as kept.
+   */
+  setExclusions: call(
+    z.object({ globs: z.array(z.string().max(1000)).max(200) }),
+    z.object({ globs: z.array(z.string()), jobId: z.string() }),
+  ),
   /** k nearest library photos to a library photo, best first (the photo itself first, score ≈ 1). */
   searchByPhoto: call(z.object({ id, k }), z.array(SearchHit)),
   /** k nearest library photos to any image (e.g. one dropped on the window), given as base64 bytes. */
@@ -245,14 +403,21 @@ export const calls = {
   activeTraining: call(z.object({}), ActiveTraining.nullable()),
   /** Saved curves of a model (trained in the app, or by the CLI when it saved them); null when none. */
   trainingCurves: call(z.object({ model: z.string().max(200) }), TrainingCurves.nullable()),
+  /**
+   * How a model trained in the app compares with the model that was current, on photos held out
+   * of its training; `reason` says why there is no comparison (too few photos, cancelled).
+   */
+  trainingComparison: call(z.object({ model: z.string().max(200) }), z.object({ comparison: HeldOutComparison.nullable(), reason: z.string().nullable() })),
   /** Re-index the library with another model (by id); searches switch to it when the run completes. */
   useModel: call(z.object({ model: z.string().max(200) }), z.object({ jobId: z.string() })),
   /**
    * A library photo's k nearest under each model (by id). A model whose codes are incomplete
-   * gets an indexing job (once) and answers with what it has; call again when that job ends.
+   * answers with what it has; with computeMissing it also gets an indexing job (once): call again
+   * when that job ends.
    */
   compareSearch: call(
-    z.object({ id, k, models: z.array(z.string().max(200)).min(1).max(6) }),
+    // computeMissing: start computing the codes a model lacks (heavy: the page asks first); otherwise answer with what there is.
+    z.object({ id, k, models: z.array(z.string().max(200)).min(1).max(6), computeMissing: z.boolean().optional() }),
     z.object({ columns: z.array(CompareColumn), overlap: z.array(CompareOverlap) }),
   ),
   /**
@@ -262,6 +427,15 @@ export const calls = {
   measureInformation: call(z.object({ model: z.string().max(200), samples: z.number().int().min(32).max(4096).optional() }), z.object({ jobId: z.string() })),
   /** The local feature map C of a library photo under a model (default: the library's). */
   featureMaps: call(z.object({ id, model: z.string().max(200).optional(), top: z.number().int().min(1).max(64).optional() }), FeatureMaps),
+  /** Groups of copies and near-copies at a threshold (default: from the model's measured copy scores). */
+  findDuplicates: call(z.object({ threshold: z.number().gt(0).max(1).optional() }), DuplicateGroups),
+  /**
+   * Move chosen photos of duplicate groups to the system trash (a job; never a delete). A photo that
+   * changed or vanished since grouping, or whose group's kept photo did, is left alone (the job's `skipped`).
+   */
+  trashDuplicates: call(z.object({ groups: z.array(DuplicateMove).min(1).max(100_000) }), z.object({ jobId: z.string() })),
+  /** Put the files of the last clean-up back from the trash and index them again (a job). */
+  undoDuplicates: call(z.object({}), z.object({ jobId: z.string() })),
 } as const;
 
 export type Calls = typeof calls;

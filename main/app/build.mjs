@@ -81,11 +81,21 @@ await Promise.all([
     target: 'node22',
     plugins: [externalPackages],
   }),
-  // The training worker (main/ml/dim/train-in-worker.ts loads it from beside main.js).
+  // The training worker (main/core/training/train-in-worker.ts loads it from beside main.js).
   build({
     ...common,
-    entryPoints: ['main/ml/dim/train-worker.ts'],
+    entryPoints: ['main/core/training/train-worker.ts'],
     outfile: `${outdir}/train-worker.js`,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    plugins: [externalPackages],
+  }),
+  // The HEIC decoder worker (main/core/imaging/formats/heic-pool.ts loads it from beside main.js).
+  build({
+    ...common,
+    entryPoints: ['main/core/imaging/formats/heic-worker.ts'],
+    outfile: `${outdir}/heic-worker.js`,
     platform: 'node',
     format: 'esm',
     target: 'node22',

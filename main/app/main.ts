@@ -103,6 +103,10 @@ async function main(): Promise<void> {
         showItemInFolder(path: string) {
           shell.showItemInFolder(path);
         },
+        // shell.openPath answers '' on success, else the reason it could not open the file.
+        openPath: (path: string) => shell.openPath(path),
+        // The duplicates clean-up: the system trash, never a delete.
+        trashItem: (path: string) => shell.trashItem(path),
         // Training on the GPU of any vendor: a hidden window running tfjs's webgpu/webgl backend.
         openComputeChannel: computeWindowOpener(join(here, 'compute-preload.cjs')),
       },

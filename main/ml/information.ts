@@ -13,7 +13,7 @@
  * that cannot exceed log(evaluation batch).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeForModel } from '../core/imaging/decode';
+import type { PhotoDecoder } from './eval/copies';
 import { initBackend } from './backend';
 import { augmentBatch } from './dim/augment';
 import type { DimEncoder } from './dim/encoder';
@@ -35,6 +35,8 @@ export const MIN_PHOTOS = 32;
 export const AUGMENT_ROUNDS = 4;
 
 export interface InformationOptions {
+  /** A photo to the encoder's input (core's decodeModelPixels: ml never decodes files itself). */
+  decode: PhotoDecoder;
   estimator?: EstimatorName;
   /** Critic training steps per term (default 400). */
   steps?: number;
@@ -84,7 +86,7 @@ function poolSampler(xs: Float32Array, dx: number, positions: number, ys: Float3
 }
 
 /** Measure the information of `encoder`'s codes on `photos` (held out from its training). */
-export async function measureInformation(encoder: DimEncoder, photos: readonly string[], options: InformationOptions = {}): Promise<ModelInformation> {
+export async function measureInformation(encoder: DimEncoder, photos: readonly string[], options: InformationOptions): Promise<ModelInformation> {
   await initBackend();
   const estimator = options.estimator ?? 'infonce';
   const size = encoder.options.inputSize;
@@ -97,7 +99,7 @@ export async function measureInformation(encoder: DimEncoder, photos: readonly s
   for (const [i, path] of photos.entries()) {
     options.signal?.throwIfAborted();
     try {
-      decoded.push((await decodeForModel(path, size)).pixels);
+      decoded.push(await options.decode(path, size));
     } catch {
       skipped++; // unreadable photos simply don't take part
     }

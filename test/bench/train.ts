@@ -1,12 +1,16 @@
 /**
- * `bench train --size 32 --batch 64 [--steps 5] [--peer] [--json]`: throughput of one full DIM
- * training step (REFERENCE recipe: encoder + global and local concat critics + KL, JSD, Adam) and
- * of inference (code means, BatchNorm folded) on the active backend. With --peer, the PyTorch
- * peer (shared/peers/torch_dim_step.py, same size and batch) runs in the same invocation and the
- * ratios are reported. The machine may be shared: repeat on a quiet box before quoting numbers.
+ * `bench train --size 32 --batch 64 [--steps 5] [--recipe reference|photo] [--peer] [--json]`:
+ * throughput of one full DIM training step and of inference (code means, BatchNorm folded) on the
+ * active backend. `reference` (default): REFERENCE's one-view recipe (encoder + global and local
+ * concat critics + KL, JSD, Adam). `photo`: the shipped photo encoders' step (two views of the
+ * batch, global and local InfoNCE with the dot critics, no prior; photos per second, two views
+ * each). With --peer, the PyTorch peer of the same step (shared/peers/torch_dim_step.py, or for
+ * `photo` its extension test/bench/peers/torch_dim_photo_step.py; same size and batch) runs in the
+ * same invocation and the ratios are reported. Repeat on a quiet box before quoting numbers.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendDescription, initBackend } from '../../main/ml/backend';
@@ -14,24 +18,34 @@ import { DimEncoder, encoderOptions } from '../../main/ml/dim/encoder';
 import { DimObjective } from '../../main/ml/dim/objective';
 import { printJson } from '../../main/cli/output';
 
-const PEER = process.env.DIMSEARCH_PEER_SCRIPT ?? '/work/shared/peers/torch_dim_step.py';
+type Recipe = 'reference' | 'photo';
 
-function peer(size: number, batch: number, steps: number): { train: number; infer: number } {
-  if (!existsSync(PEER)) throw new Error(`peer script not found at ${PEER} (set DIMSEARCH_PEER_SCRIPT)`);
-  const r = spawnSync('/usr/bin/python3', [PEER, '--size', String(size), '--batch', String(batch), '--steps', String(steps)], { encoding: 'utf8' });
+const PEERS: Record<Recipe, string> = {
+  reference: process.env.DIMSEARCH_PEER_SCRIPT ?? fileURLToPath(new URL('../../../shared/peers/torch_dim_step.py', import.meta.url)),
+  photo: fileURLToPath(new URL('./peers/torch_dim_photo_step.py', import.meta.url)),
+};
+
+function peer(recipe: Recipe, size: number, batch: number, steps: number): { train: number; infer: number } {
+  const script = PEERS[recipe];
+  if (!existsSync(script)) throw new Error(`peer script not found at ${script} (set DIMSEARCH_PEER_SCRIPT)`);
+  const r = spawnSync('/usr/bin/python3', [script, '--size', String(size), '--batch', String(batch), '--steps', String(steps)], { encoding: 'utf8' });
   const m = /train img\/s=([\d.]+) infer img\/s=([\d.]+)/.exec(r.stdout ?? '');
   if (!m) throw new Error(`peer failed: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`);
   return { train: Number(m[1]), infer: Number(m[2]) };
 }
 
-async function ours(size: number, batch: number, steps: number): Promise<{ train: number; infer: number }> {
+async function ours(recipe: Recipe, size: number, batch: number, steps: number): Promise<{ train: number; infer: number }> {
   const encoder = new DimEncoder(encoderOptions(size), { seed: 0 });
-  const objective = new DimObjective(encoder, { estimator: 'jsd', objective: 'both' });
+  const objective =
+    recipe === 'photo'
+      ? new DimObjective(encoder, { views: 2, estimator: 'infonce', objective: 'both', alpha: 0.5, beta: 1.5, gamma: 0 })
+      : new DimObjective(encoder, { estimator: 'jsd', objective: 'both' });
   const optimizer = tf.train.adam(1e-3);
   const variables = objective.trainableVariables();
   const x = tf.randomUniform([batch, size, size, 3], -0.5, 0.5, 'float32', 1) as tf.Tensor4D;
+  const x2 = recipe === 'photo' ? (tf.randomUniform([batch, size, size, 3], -0.5, 0.5, 'float32', 2) as tf.Tensor4D) : null;
   const step = async (i: number) => {
-    const cost = optimizer.minimize(() => objective.lossTerms(x, null, i).loss, true, variables)!;
+    const cost = optimizer.minimize(() => objective.lossTerms(x, x2, i).loss, true, variables)!;
     await cost.data();
     cost.dispose();
   };
@@ -50,7 +64,7 @@ async function ours(size: number, batch: number, steps: number): Promise<{ train
   t = performance.now();
   for (let i = 0; i < steps; i++) await infer();
   const inferRate = (batch * steps) / ((performance.now() - t) / 1000);
-  tf.dispose(x);
+  tf.dispose([x, ...(x2 ? [x2] : [])]);
   objective.dispose();
   encoder.dispose();
   optimizer.dispose();
@@ -64,10 +78,13 @@ export async function run(args: string[]): Promise<void> {
       size: { type: 'string', default: '32' },
       batch: { type: 'string', default: '64' },
       steps: { type: 'string', default: '5' },
+      recipe: { type: 'string', default: 'reference' },
       peer: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
+  const recipe = values.recipe as Recipe;
+  if (!(recipe in PEERS)) throw new Error(`--recipe must be reference or photo, got ${values.recipe}`);
   const size = Number(values.size);
   const batch = Number(values.batch);
   const steps = Number(values.steps);
@@ -77,14 +94,14 @@ export async function run(args: string[]): Promise<void> {
   await initBackend();
   const backend = backendDescription();
   const round = (v: number) => Math.round(v * 10) / 10;
-  const result: Record<string, unknown> = { backend, size, batch };
+  const result: Record<string, unknown> = { backend, recipe, size, batch };
   let peerRates: { train: number; infer: number } | null = null;
   if (values.peer) {
-    process.stderr.write(`peer: torch_dim_step.py --size ${size} --batch ${batch} --steps ${steps}\n`);
-    peerRates = peer(size, batch, steps);
+    process.stderr.write(`peer: ${PEERS[recipe]} --size ${size} --batch ${batch} --steps ${steps}\n`);
+    peerRates = peer(recipe, size, batch, steps);
   }
-  process.stderr.write(`dimsearch: ${backend}, DIM-${size} step, batch ${batch}, ${steps} steps\n`);
-  const mine = await ours(size, batch, steps);
+  process.stderr.write(`dimsearch: ${backend}, DIM-${size} ${recipe} step, batch ${batch}, ${steps} steps\n`);
+  const mine = await ours(recipe, size, batch, steps);
   result.trainImagesPerSecond = round(mine.train);
   result.inferImagesPerSecond = round(mine.infer);
   if (peerRates) {

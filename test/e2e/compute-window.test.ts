@@ -21,6 +21,7 @@ import { objectiveOptions } from '../../main/ml/dim/objective';
 import { remoteStepExecutor, type ComputeChannel } from '../../main/ml/dim/step-executor';
 import { DimTrainStep, type StepSetup } from '../../main/ml/dim/train-step';
 import { train } from '../../main/ml/dim/trainer';
+import { folderPhotoSource } from '../../main/core/training/photo-sources';
 import { loadEncoder } from '../../main/ml/models';
 import { createBackend } from '../../main/core/backend';
 import type { JobFinished, JobProgress } from '../../main/api/contract';
@@ -146,7 +147,7 @@ test('a run trained in the compute page lowers its loss, saves a model that enco
   try {
     assert.match(backend, /^(webgpu|webgl)$/);
     const options = {
-      folder, inputSize: 16, blockWidths: [8, 16], headWidths: [16], zDim: 16, criticHidden: [32, 32], batchSize: 8,
+      photos: folderPhotoSource(folder), inputSize: 16, blockWidths: [8, 16], headWidths: [16], zDim: 16, criticHidden: [32, 32], batchSize: 8,
       epochs: 6, estimator: 'jsd' as const, learningRate: 3e-3, executor: remoteStepExecutor(channel, 'compute window'),
     };
     const out = join(base, 'model');

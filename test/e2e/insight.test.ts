@@ -26,6 +26,9 @@ async function chartPoints(page: Page, testid: string): Promise<number> {
 
 /** Fill the training form with tiny settings and start; resolves when the run is under way. */
 async function startTraining(page: Page, settings: { name: string; objective: string; estimator: string; epochs: number }): Promise<void> {
+  // A new model from scratch (the view's default is adapting the search model), small and fast.
+  await page.locator('[data-testid=train-mode-scratch]').check();
+  await page.locator('[data-testid=train-size]').selectOption('32');
   await page.locator('[data-testid=train-name]').fill(settings.name);
   await page.locator('[data-testid=train-objective]').selectOption(settings.objective);
   await page.locator('[data-testid=train-estimator]').selectOption(settings.estimator);
@@ -79,8 +82,8 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     assert.ok(drawn >= 2 && drawn <= 8, `two epochs of 4 steps: ${drawn} points drawn`);
   });
 
-  await t.test('the finished model re-indexes the library and becomes its model', async () => {
-    await page.locator('[data-testid=train-reindex]').click();
+  await t.test('the finished model, once chosen, re-indexes the library and becomes its model', async () => {
+    await page.locator('[data-testid=train-use-new]').click();
     await page.waitForFunction(() => document.querySelector('.topbar .model')?.textContent?.trim() === 'tiny-global', null, { timeout: 60_000 });
     await page.screenshot({ path: join(screenshots, 'insight-2-trained.png') });
   });
@@ -111,7 +114,11 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     await cell.click();
     await page.locator('[data-testid=open-compare]').click();
     await page.locator('[data-testid=compare-view]').waitFor();
-    // Models without codes yet are indexed on first use; their columns fill in when that ends.
+    // One plain sentence says what the view shows; the figures keep their terms in tooltips.
+    assert.match(await page.locator('[data-testid=compare-about]').innerText(), /Each column lists the photos one model finds most like this one/);
+    // A model without codes says so and offers to compute them (heavy work is asked for, not started
+    // quietly); its column fills in when that ends.
+    await page.locator('[data-testid=compare-compute]').first().click({ timeout: 30_000 });
     await page.waitForFunction(
       () => {
         const columns = [...document.querySelectorAll('[data-testid=compare-column]')];
@@ -168,6 +175,7 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     await page.locator('[data-testid=tab-features]').click();
     await page.locator('[data-testid=feature-maps]').waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('[data-testid=feature-channel]').count(), 16);
+    assert.match(await page.locator('[data-testid=features-about]').innerText(), /What the model notices in each part of this photo/);
     await page.locator('[data-testid=feature-pca]').waitFor();
     const mi = await page.locator('[data-testid=feature-mi-row]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-mi'))));
     assert.equal(mi.length, 24);

@@ -17,11 +17,13 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-export async function startServe(args: string[], timeoutMs = 90_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli/main.ts', 'serve', '--port', '0', '--json', ...args], {
+/** `options.defaultPort`: leave the port to serve (its stable default) instead of any free one; `env`: added to the child's. */
+export async function startServe(args: string[], timeoutMs = 90_000, options: { defaultPort?: boolean; env?: Record<string, string> } = {}): Promise<ServeProcess> {
+  const port = options.defaultPort ? [] : ['--port', '0'];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli/main.ts', 'serve', ...port, '--json', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DIMSEARCH_PROGRESS: '' },
+    env: { ...process.env, DIMSEARCH_PROGRESS: '', ...options.env },
   });
   let stdout = '';
   let stderr = '';

@@ -16,10 +16,26 @@ import { parseArgs } from 'node:util';
 import type { ImageEncoder } from '../../ml/image-encoder';
 import { evaluateEncoder, type EncodeProgress } from '../../ml/eval/harness';
 import { PixelsEncoder } from '../../ml/eval/pixels';
-import { endProgress, formatEta, printJson, progressLine, UsageError } from '../output';
+import { decodeModelPixels } from '../../core/imaging/decode';
+import { endProgress, formatEta, formatUsage, printJson, progressLine, UsageError } from '../output';
 
-const usage = `usage: eval <train-folder> <test-folder> --model <name|dir|pixels|random> [--limit N] [--size N]
-            [--like <model>] [--seed N] [--temperature T] [--concurrency N] [--json]`;
+export const usage = formatUsage({
+  synopsis: 'eval <train-folder> <test-folder> --model <name|dir|pixels|random> [options] [--json]',
+  summary:
+    "Scores a model's codes for retrieval on a labelled split (one sub-folder per class): the train folder is\n" +
+    'the memory bank, the test folder the queries; kNN accuracy at 1, 20 and 200 and precision at 10.',
+  options: [
+    ['--model <name|dir>', 'the model, or a baseline: pixels (the input itself) or random (untrained)'],
+    ['--limit <n>', 'at most this many photos of each folder'],
+    ['--size <n>', 'input size of the pixels and random baselines (default 32)'],
+    ['--like <model>', "with --model random: copy this model's architecture"],
+    ['--seed <n>', 'seed of the random baseline and the sample (default 0)'],
+    ['--temperature <t>', 'kNN vote weighting exp(similarity / t) (default 0.07)'],
+    ['--concurrency <n>', 'photos decoded at once'],
+    ['--json', 'last stdout line: {"model","n","knn1","knn20","knn200","precisionAt10",…}'],
+  ],
+  examples: ['npm run -s cli -- eval data/cifar10/train data/cifar10/test --model dim-both --limit 2000 --json'],
+});
 
 export async function run(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -34,16 +50,11 @@ export async function run(args: string[]): Promise<void> {
       temperature: { type: 'string' },
       concurrency: { type: 'string' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
     strict: true,
   });
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return;
-  }
-  if (positionals.length !== 2) throw new UsageError(`expected a train folder and a test folder\n${usage}`);
-  if (!values.model) throw new UsageError(`--model is required\n${usage}`);
+  if (positionals.length !== 2) throw new UsageError('expected a train folder and a test folder');
+  if (!values.model) throw new UsageError('--model is required');
   const [trainDir, testDir] = positionals;
   const limit = values.limit === undefined ? undefined : integer('--limit', values.limit, 1);
   const size = values.size === undefined ? undefined : integer('--size', values.size, 1);
@@ -68,6 +79,7 @@ export async function run(args: string[]): Promise<void> {
   };
   try {
     const result = await evaluateEncoder(encoder, trainDir, testDir, {
+      decode: decodeModelPixels,
       limit,
       temperature,
       concurrency,

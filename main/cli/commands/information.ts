@@ -9,9 +9,25 @@ import { parseArgs } from 'node:util';
 import { scanFolder } from '../../core/imaging/scan';
 import { isEstimatorName } from '../../ml/dim/estimators';
 import { measureInformation, samplePhotos } from '../../ml/information';
+import { decodeModelPixels } from '../../core/imaging/decode';
 import { loadDimEncoder, resolveModelDir } from '../../ml/models';
 import { writeCardInformation } from '../../core/library/information-store';
-import { endProgress, printJson, progressLine, UsageError } from '../output';
+import { endProgress, formatUsage, printJson, progressLine, UsageError } from '../output';
+
+export const usage = formatUsage({
+  synopsis: 'information <model> <held-out folder> [--samples N] [--steps N] [--estimator infonce|dv|jsd] [--write-card] [--json]',
+  summary:
+    "How much of a photo a model's codes keep: lower bounds of the global and local mutual information\n" +
+    'I(X; Z), in nats, on a seeded sample of the photos in a folder the model never trained on.',
+  options: [
+    ['--samples <n>', 'photos to sample from the folder, at least 32 (default 1024)'],
+    ['--steps <n>', "training steps of the critic that estimates the bound (default: the estimator's own)"],
+    ['--estimator <name>', 'infonce, dv or jsd (default infonce)'],
+    ['--write-card', "store the figures in the model's card.json, where the Compare view shows them"],
+    ['--json', 'last stdout line: {"model","miGlobal","miLocal","estimator","samples",…}'],
+  ],
+  examples: ['npm run -s cli -- information dim-both ~/Pictures/holiday --samples 256'],
+});
 
 export async function run(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -26,7 +42,7 @@ export async function run(args: string[]): Promise<void> {
     },
   });
   const [model, folder] = positionals;
-  if (!model || !folder) throw new UsageError('usage: information <model> <held-out folder> [--samples N] [--steps N] [--estimator infonce|dv|jsd] [--write-card] [--json]');
+  if (!model || !folder) throw new UsageError('expected a model and a folder of photos it did not train on');
   const samples = Number(values.samples);
   if (!Number.isInteger(samples) || samples < 32) throw new UsageError(`--samples must be an integer ≥ 32, got '${values.samples}'`);
   const steps = values.steps === undefined ? undefined : Number(values.steps);
@@ -41,6 +57,7 @@ export async function run(args: string[]): Promise<void> {
   const { encoder, info } = await loadDimEncoder(dir);
   try {
     const measured = await measureInformation(encoder, sample, {
+      decode: decodeModelPixels,
       estimator: values.estimator,
       steps,
       onProgress: (p) => progressLine(`${info.name} ${p.phase}: ${p.done}/${p.total}`),

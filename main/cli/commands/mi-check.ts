@@ -11,10 +11,27 @@ import { initBackend } from '../../ml/backend';
 import { isEstimatorName } from '../../ml/dim/estimators';
 import { correlatedGaussianSampler, gaussianTrueMI } from '../../ml/mi/gaussian';
 import { estimateMutualInformation } from '../../ml/mi/mine';
-import { endProgress, formatEta, printJson, progressLine, UsageError } from '../output';
+import { endProgress, formatEta, formatUsage, printJson, progressLine, UsageError } from '../output';
 
-const usage = `usage: mi-check [--dim 20] [--rho 0.5] [--estimator dv|jsd|infonce] [--steps N] [--batch N]
-                [--lr X] [--hidden N] [--eval-batch N] [--seed N] [--json]`;
+export const usage = formatUsage({
+  synopsis: 'mi-check [--dim 20] [--rho 0.5] [--estimator dv|jsd|infonce] [options] [--json]',
+  summary:
+    'The correctness check of the mutual information estimators: trains a critic on correlated Gaussians\n' +
+    'and compares its estimate with the true I(X; Y) = −(d/2)·log(1−ρ²).',
+  options: [
+    ['--dim <d>', 'dimensions of X and Y (default 20)'],
+    ['--rho <ρ>', 'correlation of each X_i with Y_i, strictly between −1 and 1 (default 0.5)'],
+    ['--estimator <name>', 'dv, jsd or infonce (default dv)'],
+    ['--steps <n>', 'training steps of the critic'],
+    ['--batch <n>', 'samples per step'],
+    ['--lr <x>', "the critic's learning rate"],
+    ['--hidden <n>', "the critic's hidden units"],
+    ['--eval-batch <n>', 'fresh samples the estimate is taken on'],
+    ['--seed <n>', 'seed of the samples and the critic (default 0)'],
+    ['--json', 'last stdout line: {"trueMI","estimate","estimator","steps",…}'],
+  ],
+  examples: ['npm run -s cli -- mi-check --dim 20 --rho 0.5 --estimator dv --json'],
+});
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -30,16 +47,11 @@ export async function run(args: string[]): Promise<void> {
       'eval-batch': { type: 'string' },
       seed: { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
     strict: true,
   });
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return;
-  }
   const estimator = values.estimator!;
-  if (!isEstimatorName(estimator)) throw new UsageError(`--estimator must be dv, jsd or infonce, got '${estimator}'\n${usage}`);
+  if (!isEstimatorName(estimator)) throw new UsageError(`--estimator must be dv, jsd or infonce, got '${estimator}'`);
   const dim = integer('--dim', values.dim!);
   const rho = Number(values.rho);
   if (!(rho > -1 && rho < 1)) throw new UsageError(`--rho must lie strictly between -1 and 1, got '${values.rho}'`);

@@ -2,7 +2,7 @@
  * `npm run serve -- --library DIR [--folder PATH] [--port N] [--no-watch] [--json]`
  *
  * Web mode: the app in a browser, for headless machines. Listens on 127.0.0.1 only; the printed
- * URL carries a per-launch token. --folder starts indexing that folder at launch. The library's
+ * URL carries the library's token (kept in <library>/web-token, so a bookmark keeps working). --folder starts indexing that folder at launch. The library's
  * folders are watched while it runs (new, changed, moved and deleted photos are indexed as jobs);
  * --no-watch turns that off. The last stdout
  * line is `listening on <url>` (or, with --json, {"url","port","token"}). Runs until SIGINT/SIGTERM.
@@ -13,7 +13,25 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createBackend } from '../../core/backend';
 import { startWebServer } from '../../server/http';
-import { formatEta, printJson, progressLine, endProgress, UsageError } from '../output';
+import { DEFAULT_WEB_PORT, libraryWebToken } from '../../server/web-token';
+import { expandHome } from '../../core/library/expand-home';
+import { formatEta, formatUsage, printJson, progressLine, endProgress, UsageError } from '../output';
+
+export const usage = formatUsage({
+  synopsis: 'serve --library <dir> [--folder <path>] [--port N] [--model <name|dir>] [--no-watch] [--json]',
+  summary:
+    'Web mode: the app in a browser, on this machine only (127.0.0.1). The address stays the same from\n' +
+    "launch to launch: port 7717 (or --port) and a token kept in the library's web-token file.",
+  options: [
+    ['--library <dir>', 'where the index and thumbnails live (made if new)'],
+    ['--folder <path>', 'add this folder and index it at launch'],
+    ['--port <n>', 'listen on this port (0: any free one; default 7717, else the next free)'],
+    ['--model <name|dir>', "the model to index and search with (default: the library's)"],
+    ['--no-watch', 'do not pick up photos added, changed or deleted while it runs'],
+    ['--json', 'print {"url","port","token"} instead of "listening on <url>"'],
+  ],
+  examples: ['npm run serve -- --library ~/.dimsearch --folder ~/Pictures'],
+});
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 export const rendererDir = resolve(repoRoot, 'dist', 'renderer');
@@ -52,11 +70,31 @@ async function ensureRenderer(): Promise<void> {
   }
 }
 
-function parsePort(text: string | undefined): number {
-  if (text === undefined) return 0;
+function parsePort(text: string | undefined): number | null {
+  if (text === undefined) return null;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got '${text}'`);
   return port;
+}
+
+/**
+ * Listen on --port, or on the default port so the address stays the same from launch to launch;
+ * when another program holds it, the next few ports (said on stderr: a bookmark needs the new one).
+ */
+async function listenOnStablePort(backend: Parameters<typeof startWebServer>[0]['backend'], token: string, port: number | null) {
+  if (port !== null) return startWebServer({ backend, rendererDir, port, token });
+  for (let candidate = DEFAULT_WEB_PORT; ; candidate++) {
+    try {
+      const server = await startWebServer({ backend, rendererDir, port: candidate, token });
+      if (candidate !== DEFAULT_WEB_PORT) process.stderr.write(`dimsearch: port ${DEFAULT_WEB_PORT} is taken (another dimsearch?); using ${candidate}\n`);
+      return server;
+    } catch (error) {
+      const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (!inUse || candidate >= DEFAULT_WEB_PORT + 9) {
+        throw new Error(inUse ? `ports ${DEFAULT_WEB_PORT}–${candidate} are all in use; choose one with --port N` : (error as Error).message);
+      }
+    }
+  }
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -74,10 +112,11 @@ export async function run(args: string[]): Promise<void> {
   });
   if (!values.library) throw new UsageError('serve needs --library DIR (where the index and thumbnails live)');
   const port = parsePort(values.port);
+  const libraryDir = resolve(expandHome(values.library));
 
   await ensureRenderer();
   const backend = await createBackend({
-    libraryDir: resolve(values.library),
+    libraryDir,
     ...(values.model ? { model: values.model } : {}),
     desktop: null,
     watch: !values['no-watch'],
@@ -85,7 +124,8 @@ export async function run(args: string[]): Promise<void> {
 
   let server: Awaited<ReturnType<typeof startWebServer>>;
   try {
-    server = await startWebServer({ backend, rendererDir, port });
+    const token = libraryWebToken(libraryDir, (message) => process.stderr.write(`dimsearch: ${message}\n`));
+    server = await listenOnStablePort(backend, token, port);
   } catch (error) {
     await backend.close();
     throw error;
@@ -107,8 +147,9 @@ export async function run(args: string[]): Promise<void> {
 
   try {
     if (values.folder) {
-      const { jobId } = await backend.handlers.addFolder({ path: resolve(values.folder) });
-      process.stderr.write(`indexing ${resolve(values.folder)} (job ${jobId})\n`);
+      const folder = resolve(expandHome(values.folder));
+      const { jobId } = await backend.handlers.addFolder({ path: folder });
+      process.stderr.write(`indexing ${folder} (job ${jobId})\n`);
     }
 
     if (values.json) printJson({ url: server.url, port: server.port, token: server.token });

@@ -2,19 +2,57 @@
  * `dimsearch train <folder> --out <dir>`: train a Deep InfoMax encoder on a folder of photos.
  *
  *   --size 32|64  --epochs N  --batch 64  --lr 0.001
- *   --objective both|global|local  --estimator jsd|infonce|dv  --augment (two views)
+ *   --objective both|global|local  --estimator jsd|infonce|dv
+ *   --augmentation photo|pad-crop|none (two augmented views, or 'none': REFERENCE's one-view recipe;
+ *     --augment is the older spelling of pad-crop)
+ *   --from MODEL (start from a model's encoder, continuing with its recipe; critics start fresh)
  *   --limit N (photos)  --seed N  --name NAME  --checkpoint DIR  --resume  --keep-checkpoint
  *   --save-on-cancel (a Ctrl-C also writes the model from the current weights)
  *   --json (last stdout line: {"model","epochs","imagesPerSecond","backend",...})
  *
- * Ctrl-C stops between steps and checkpoints; `--resume` continues that run.
+ * Ctrl-C stops between steps and checkpoints; `--resume` continues that run. Unset options come
+ * from the shared defaults (ml/dim/train-defaults.ts, the app's Train view uses the same), or with
+ * --from from that model's own recipe.
  */
 import { parseArgs } from 'node:util';
 import { cancelOnSignals } from '../cancel';
-import { endProgress, formatEta, printJson, progressLine, UsageError } from '../output';
+import { endProgress, formatEta, formatUsage, printJson, progressLine, UsageError } from '../output';
+
+export const usage = formatUsage({
+  synopsis: 'train <folder> --out <dir> [--from <model>] [--size 32|64] [--epochs N] [options] [--json]',
+  summary:
+    'Trains a Deep InfoMax encoder on a folder of photos and writes it as a model directory. Ctrl-C stops\n' +
+    'between steps and checkpoints; --resume continues that run. Options left out come from the shared\n' +
+    "defaults (the app's Train view uses the same), or with --from from that model's own recipe.",
+  options: [
+    ['--out <dir>', 'the model directory to write (required)'],
+    ['--from <model>', "start from a model's encoder and continue with its recipe (critics start fresh)"],
+    ['--size 32|64', "the model's input size in pixels"],
+    ['--epochs <n>', 'passes over the photos'],
+    ['--batch <n>', 'photos per step'],
+    ['--lr <x>', 'learning rate'],
+    ['--objective <name>', 'both, global or local: which mutual information the encoder maximises'],
+    ['--estimator <name>', 'jsd, infonce or dv: how that mutual information is estimated'],
+    ['--augmentation <name>', "photo or pad-crop (two augmented views per photo), or none (one view);\n--augment is the older spelling of pad-crop"],
+    ['--limit <n>', 'train on at most this many photos'],
+    ['--seed <n>', 'the seed of the weights, the order and the augmentations'],
+    ['--name <name>', "the model's name (default: the --out folder's)"],
+    ['--checkpoint <dir>', 'where checkpoints go (default: <out>.checkpoint)'],
+    ['--resume', 'continue the checkpointed run'],
+    ['--keep-checkpoint', 'keep the checkpoint once the model is written'],
+    ['--save-on-cancel', 'a Ctrl-C also writes the model from the current weights'],
+    ['--json', 'last stdout line: {"model","epochs","imagesPerSecond","backend",…}'],
+  ],
+  examples: ['npm run -s cli -- train ~/Pictures --out ~/models/my-photos --from dim-both --epochs 2'],
+});
 import { train, type TrainProgress } from '../../ml/dim/trainer';
-import { isEstimatorName } from '../../ml/dim/estimators';
+import { isEstimatorName, type EstimatorName } from '../../ml/dim/estimators';
 import { objectiveNames, type ObjectiveName } from '../../ml/dim/objective';
+import { augmentationNames, recipeOptions, recipeToContinue, trainingDefaults, withOverrides, type AugmentationName } from '../../ml/dim/train-defaults';
+import { readModelInfo, resolveModelDir } from '../../ml/models';
+import { trainedOnOf } from '../../ml/model-card';
+import { resolve } from 'node:path';
+import { folderPhotoSource } from '../../core/training/photo-sources';
 
 function intOption(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -46,6 +84,8 @@ export async function run(args: string[]): Promise<void> {
       objective: { type: 'string' },
       estimator: { type: 'string' },
       augment: { type: 'boolean', default: false },
+      augmentation: { type: 'string' },
+      from: { type: 'string' },
       limit: { type: 'string' },
       seed: { type: 'string' },
       name: { type: 'string' },
@@ -57,7 +97,8 @@ export async function run(args: string[]): Promise<void> {
     },
   });
   const folder = positionals[0];
-  if (!folder) throw new UsageError('usage: train <folder> --out <dir> [--size 32] [--epochs N] [--objective both|global|local] [--estimator jsd|infonce|dv] [--json]');
+  if (!folder)
+    throw new UsageError('expected the folder of photos to train on');
   if (!values.out) throw new UsageError('--out <dir> is required (the model directory to write)');
   const size = intOption(values.size, 'size', 8);
   if (size !== undefined && size !== 32 && size !== 64) throw new UsageError(`--size must be 32 or 64, got ${size}`);
@@ -66,21 +107,48 @@ export async function run(args: string[]): Promise<void> {
   if (values.estimator !== undefined && !isEstimatorName(values.estimator)) throw new UsageError(`--estimator must be jsd, infonce or dv, got '${values.estimator}'`);
   const lr = values.lr === undefined ? undefined : Number(values.lr);
   if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr must be a positive number, got '${values.lr}'`);
+  const augmentation = values.augmentation ?? (values.augment ? 'pad-crop' : undefined);
+  if (augmentation !== undefined && augmentation !== 'none' && !augmentationNames.includes(augmentation as AugmentationName))
+    throw new UsageError(`--augmentation must be photo, pad-crop or none, got '${augmentation}'`);
+  if (values.augment && values.augmentation !== undefined && values.augmentation !== 'pad-crop')
+    throw new UsageError(`--augment means --augmentation pad-crop; it contradicts --augmentation ${values.augmentation}`);
+
+  // Explicit options win over the starting model's recipe, which wins over the shared defaults.
+  let base = trainingDefaults;
+  let from: string | undefined;
+  let fromCard: Record<string, unknown> | undefined;
+  if (values.from !== undefined) {
+    from = resolveModelDir(values.from);
+    const model = await readModelInfo(from).catch((error: Error) => {
+      throw new UsageError(`--from: ${error.message}`);
+    });
+    if (size !== undefined && size !== model.inputSize) throw new UsageError(`--size ${size} differs from ${model.name}'s input size ${model.inputSize} (a model continues at its own size)`);
+    base = recipeToContinue(model.card, model.inputSize);
+    fromCard = model.card;
+  }
+  const recipe = withOverrides(base, {
+    inputSize: size,
+    epochs: intOption(values.epochs, 'epochs', 1),
+    batchSize: intOption(values.batch, 'batch', 2),
+    learningRate: lr,
+    objective: values.objective as ObjectiveName | undefined,
+    estimator: values.estimator as EstimatorName | undefined,
+    ...(augmentation && augmentation !== 'none' ? { augmentation: augmentation as AugmentationName } : {}),
+  });
+  // A model's own recipe keeps its source size; another input size keeps the trainer's 1.25 × rule.
+  if (recipe.inputSize !== base.inputSize) recipe.sourceSize = null;
 
   const cancel = cancelOnSignals('stopping after this step (the run is checkpointed; --resume continues it)');
   let last = 0;
   try {
     const result = await train({
-      folder,
+      photos: folderPhotoSource(folder),
       out: values.out,
       name: values.name,
-      inputSize: size,
-      epochs: intOption(values.epochs, 'epochs', 1),
-      batchSize: intOption(values.batch, 'batch', 2),
-      learningRate: lr,
-      objective: values.objective as ObjectiveName | undefined,
-      estimator: values.estimator as 'jsd' | 'infonce' | 'dv' | undefined,
-      augment: values.augment,
+      ...recipeOptions(recipe),
+      // 'none': REFERENCE's one-view recipe (the paper's comparison), never the default.
+      ...(augmentation === 'none' ? { augment: false, augmentation: 'none' as const } : {}),
+      ...(from ? { initialModel: from, card: { trainedOn: `${trainedOnOf(fromCard!)}, then photos in ${resolve(folder)}` } } : {}),
       limit: intOption(values.limit, 'limit', 2),
       seed: intOption(values.seed, 'seed', 0),
       checkpointDir: values.checkpoint,

@@ -14,6 +14,8 @@
 import { imageSize } from 'image-size';
 import sharp from 'sharp';
 import { coverAreaResize } from './area-resize';
+import { DecodeError } from './decode-error';
+import { formatSource, type FormatSource } from './formats/route';
 
 // libvips's operation cache keeps the last 100 operations (and the images they made) alive and
 // hashes every call's arguments to find repeats; the app never repeats one (each photo is decoded
@@ -23,21 +25,15 @@ sharp.cache(false);
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 export const DEFAULT_THUMBNAIL_SIZE = 256;
 
-export type DecodeErrorKind = 'empty' | 'not-image' | 'corrupt' | 'too-large' | 'unreadable';
-
-export class DecodeError extends Error {
-  constructor(
-    readonly kind: DecodeErrorKind,
-    readonly reason: string,
-  ) {
-    super(reason);
-    this.name = 'DecodeError';
-  }
-}
+export { DecodeError, type DecodeErrorKind } from './decode-error';
 
 export interface DecodeOptions {
   /** Refuse images with more pixels than this (width × height from the header). */
   maxPixels?: number;
+  /** The file's name, for RAW files that only their extension tells from a TIFF (DNG, NEF, ARW, PEF). */
+  name?: string;
+  /** Longest a HEIC decode may take before it is stopped (a hostile file). */
+  timeLimitMs?: number;
 }
 
 export interface ImageHeader {
@@ -205,7 +201,11 @@ interface WorkingCopy {
 
 /** The one full decode: oriented, shrunk on load to the working copy, alpha on white, sRGB, RGB. */
 async function decodeWorkingCopy(input: Input, header: ImageHeader, inputSize: number, maxPixels: number): Promise<WorkingCopy> {
-  const { data, info } = await open(input, maxPixels)
+  return workingCopyOf(open(input, maxPixels), header, inputSize);
+}
+
+async function workingCopyOf(image: sharp.Sharp, header: ImageHeader, inputSize: number): Promise<WorkingCopy> {
+  const { data, info } = await image
     .resize(workingCopyResize(header.width, header.height, inputSize))
     .flatten({ background: { r: 255, g: 255, b: 255 } })
     .toColourspace('srgb')
@@ -227,14 +227,21 @@ function modelInputFrom(copy: WorkingCopy, inputSize: number): Float32Array {
 /** Decode one photo to the encoder's input: inputSize² RGB float32 in [-0.5, 0.5], NHWC. */
 export async function decodeForModel(input: Input, inputSize: number, options: DecodeOptions = {}): Promise<ModelInput> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const header = await headerOf(input, options);
+  const other = isJpeg(input) ? null : await formatSource(input, { ...options, maxPixels, enough: enoughFor(inputSize) });
+  if (other?.kind === 'jpeg') return decodeForModel(other.bytes, inputSize, options);
+  const header = other ? pixelsHeader(other) : await headerOf(input, options);
   try {
-    const copy = await decodeWorkingCopy(input, header, inputSize, maxPixels);
+    const copy = other ? await workingCopyOf(fromPixels(other), header, inputSize) : await decodeWorkingCopy(input, header, inputSize, maxPixels);
     const { width, height } = orientedLike(header, copy);
     return { pixels: modelInputFrom(copy, inputSize), width, height };
   } catch (error) {
     throw toDecodeError(error, header.format);
   }
+}
+
+/** decodeForModel's pixels alone: the decoder handed to ml's evaluation and measurement (ml never decodes files). */
+export async function decodeModelPixels(input: Input, inputSize: number): Promise<Float32Array> {
+  return (await decodeForModel(input, inputSize)).pixels;
 }
 
 /** One decode of the photo, two outputs: the encoder input and a JPEG thumbnail. */
@@ -245,9 +252,11 @@ export async function decodeForModelAndThumbnail(
 ): Promise<ModelInputWithThumbnail> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const thumbnailSize = options.thumbnailSize ?? DEFAULT_THUMBNAIL_SIZE;
-  const header = await headerOf(input, options);
+  const other = isJpeg(input) ? null : await formatSource(input, { ...options, maxPixels, enough: enoughFor(inputSize, thumbnailSize) });
+  if (other?.kind === 'jpeg') return decodeForModelAndThumbnail(other.bytes, inputSize, options);
+  const header = other ? pixelsHeader(other) : await headerOf(input, options);
   try {
-    const copy = await decodeWorkingCopy(input, header, inputSize, maxPixels);
+    const copy = other ? await workingCopyOf(fromPixels(other), header, inputSize) : await decodeWorkingCopy(input, header, inputSize, maxPixels);
     // The JPEG encode runs off the JS thread while the input is cut here (the async body runs now).
     const [thumbnail, pixels] = await Promise.all([
       thumbnailPipeline(fromWorkingCopy(copy), thumbnailSize).toBuffer(),
@@ -258,6 +267,38 @@ export async function decodeForModelAndThumbnail(
   } catch (error) {
     throw toDecodeError(error, header.format);
   }
+}
+
+/** JPEG bytes, the common case, take the path they always took, without a look at other formats. */
+function isJpeg(input: Input): boolean {
+  return Buffer.isBuffer(input) && input.length >= 2 && input[0] === 0xff && input[1] === 0xd8;
+}
+
+/** How big a HEIC's embedded thumbnail must be to stand in for the image: the working copy's size. */
+function enoughFor(inputSize: number, thumbnailSize = DEFAULT_THUMBNAIL_SIZE): { long: number; short: number } {
+  return { long: Math.max(thumbnailSize, DEFAULT_THUMBNAIL_SIZE), short: 2 * inputSize };
+}
+
+/** A HEIC's header: its primary image's size (its pixels may be the smaller thumbnail's). */
+function pixelsHeader(source: Extract<FormatSource, { kind: 'pixels' }>): ImageHeader {
+  return { format: 'heic', width: source.pixels.fullWidth, height: source.pixels.fullHeight };
+}
+
+function fromPixels(source: Extract<FormatSource, { kind: 'pixels' }>): sharp.Sharp {
+  const { data, width, height } = source.pixels;
+  return sharp(data, { raw: { width, height, channels: 3 } });
+}
+
+/**
+ * Any photo the library indexes, opened for sharp at full size and oriented: sharp's own formats
+ * as they are, a RAW as its preview, a HEIC decoded (its primary image). For thumbnails made after
+ * the fact and for the full-size copies the viewer shows of formats browsers cannot display.
+ */
+export async function openAnyImage(input: Input, options: DecodeOptions = {}): Promise<sharp.Sharp> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const other = await formatSource(input, { ...options, maxPixels });
+  if (!other) return open(input, maxPixels);
+  return other.kind === 'jpeg' ? open(other.bytes, maxPixels) : fromPixels(other);
 }
 
 /**

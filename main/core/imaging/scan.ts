@@ -4,14 +4,18 @@
  * Photos are recognised by extension (case-insensitive). Hidden files and folders (name starting
  * with '.') are skipped. Symlinks are followed, but every folder is entered at most once by its real
  * path, so symlink loops (and a second route to an already scanned folder) end the descent instead
- * of recursing forever. Nothing here throws for a bad entry: unreadable folders, broken links,
- * loops and names that are not valid UTF-8 are returned as skipped entries with a reason the user
- * can read.
+ * of recursing forever. Nothing here throws for a bad entry: unreadable folders, broken links
+ * and loops are returned as skipped entries with a reason the user can read. Names that are not
+ * valid UTF-8 are found by their bytes and kept as paths that map back to them (../file-names.ts).
+ * Folders and files that match the library's exclusion globs are left out.
  */
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import type { Dirent, Stats } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import pMap from 'p-map';
-import { extname, join, resolve } from 'node:path';
+import { extname, join, relative, resolve, sep } from 'node:path';
+import { onDiskPath, pathFromBytes } from '../file-names';
+import { HEIC_EXTENSIONS } from './formats/heic';
+import { RAW_EXTENSIONS } from './formats/raw-preview';
 
 /** Stats in flight while scanning: enough to keep libuv's pool (4 threads) and a disk queue busy. */
 const STATS_IN_FLIGHT = 16;
@@ -27,6 +31,8 @@ export const PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
   '.tiff',
   '.gif',
   '.avif',
+  ...HEIC_EXTENSIONS,
+  ...RAW_EXTENSIONS,
 ]);
 
 export interface ScannedFile {
@@ -52,6 +58,8 @@ export interface ScanOptions {
   excludeDirs?: readonly string[];
   /** Called now and then with the number of photos found so far. */
   onProgress?: (found: number) => void;
+  /** Whether a folder or file, by its path relative to the root ('/'-separated), is left out. */
+  isExcluded?: (relativePath: string) => boolean;
 }
 
 /** Whether a skipped entry is a folder that could not be read (its photos may still exist). */
@@ -66,20 +74,34 @@ export function isPhotoName(name: string): boolean {
 
 /**
  * File names are bytes on Linux; Node hands them over decoded as UTF-8, each invalid byte turned
- * into U+FFFD. Such a name cannot be opened by the string we got, and no string would reach it
- * (paths are strings in the store, the contract and the UI), so those files are reported, not
- * indexed. A name that really contains U+FFFD is valid UTF-8 and exists: it is scanned as usual.
+ * into U+FFFD, a string that no longer opens the file. A folder whose listing shows U+FFFD is
+ * listed again by bytes, and each name kept as a path that maps back to its bytes.
  */
 const REPLACEMENT_CHARACTER = '\uFFFD';
-export const UNDECODABLE_NAME_REASON = 'file name is not valid UTF-8: dimsearch cannot open it (rename it to index it)';
 
-async function isUndecodableName(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT';
-  }
+interface Entry {
+  name: string;
+  isDirectory(): boolean;
+  isFile(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+async function listFolder(dir: string): Promise<Entry[]> {
+  const entries: Entry[] = await readdir(onDiskPath(dir) as string, { withFileTypes: true });
+  if (!entries.some((entry) => entry.name.includes(REPLACEMENT_CHARACTER))) return entries;
+  const raw = await readdir(onDiskPath(dir) as string, { withFileTypes: true, encoding: 'buffer' });
+  return raw.map((entry) => ({
+    name: pathFromBytes(entry.name),
+    isDirectory: () => entry.isDirectory(),
+    isFile: () => entry.isFile(),
+    isSymbolicLink: () => entry.isSymbolicLink(),
+  }));
+}
+
+/** The real path of a stored path, itself a stored path (bytes kept where they are not UTF-8). */
+async function realPathOf(path: string): Promise<string> {
+  const onDisk = onDiskPath(path);
+  return typeof onDisk === 'string' ? realpath(onDisk) : pathFromBytes(await realpath(onDisk, { encoding: 'buffer' }));
 }
 
 function reasonOf(error: unknown): string {
@@ -125,7 +147,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     const dir = pending.pop()!;
     let real: string;
     try {
-      real = await realpath(dir);
+      real = await realPathOf(dir);
     } catch (error) {
       skipped.push({ path: dir, reason: `folder not readable: ${reasonOf(error)}` });
       continue;
@@ -144,9 +166,9 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     // The whole listing in one call (an opendir iterator fetches 32 entries per trip to libuv's
     // pool), then the entries stat'ed several at a time: one by one, each stat is such a trip
     // (~90 µs a file here, 9 s for 100,000 photos).
-    let entries: Dirent[];
+    let entries: Entry[];
     try {
-      entries = (await readdir(dir, { withFileTypes: true })).filter((entry) => !entry.name.startsWith('.'));
+      entries = (await listFolder(dir)).filter((entry) => !entry.name.startsWith('.'));
     } catch (error) {
       skipped.push({ path: dir, reason: `folder not readable: ${reasonOf(error)}` });
       continue;
@@ -155,10 +177,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
       entries,
       async (entry) => {
         const path = join(dir, entry.name);
-        if (entry.name.includes(REPLACEMENT_CHARACTER) && (await isUndecodableName(path))) {
-          if (entry.isDirectory() || isPhotoName(entry.name)) skipped.push({ path, reason: UNDECODABLE_NAME_REASON });
-          return;
-        }
+        if (options.isExcluded?.(relative(rootPath, path).split(sep).join('/'))) return;
         if (entry.isDirectory()) {
           pending.push(path);
           return;
@@ -166,7 +185,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
         if (entry.isSymbolicLink()) {
           let target: Stats;
           try {
-            target = await stat(path);
+            target = await stat(onDiskPath(path));
           } catch (error) {
             if (isPhotoName(entry.name) || (error as NodeJS.ErrnoException).code === 'ELOOP') {
               skipped.push({ path, reason: `broken symlink: ${reasonOf(error)}` });
@@ -181,7 +200,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
         }
         if (!entry.isFile() || !isPhotoName(entry.name)) return;
         try {
-          const s = await stat(path);
+          const s = await stat(onDiskPath(path));
           files.push({ path, size: s.size, mtimeMs: s.mtimeMs });
         } catch (error) {
           skipped.push({ path, reason: reasonOf(error) });

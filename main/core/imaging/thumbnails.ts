@@ -7,9 +7,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { writeFileAtomicSync } from '../atomic-write';
-import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL_SIZE, thumbnailPipeline, toDecodeError } from './decode';
+import { DEFAULT_MAX_PIXELS, DEFAULT_THUMBNAIL_SIZE, openAnyImage, thumbnailPipeline, toDecodeError } from './decode';
 
 const HASH_PATTERN = /^[0-9a-f]{16,128}$/;
 /** Thumbnails of libraries made before the switch to JPEG were .webp: pruned as strays, remade on demand. */
@@ -57,11 +56,14 @@ export class ThumbnailCache {
     return path;
   }
 
-  /** Make the thumbnail from the photo itself (when it was not made in the indexing pass). */
-  async make(hash: string, source: string | Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<string> {
+  /**
+   * Make the thumbnail from the photo itself (when it was not made in the indexing pass). `name`:
+   * the photo's file name when `source` is its bytes (a RAW is told apart by it).
+   */
+  async make(hash: string, source: string | Buffer, maxPixels = DEFAULT_MAX_PIXELS, name?: string): Promise<string> {
     let jpeg: Buffer;
     try {
-      jpeg = await thumbnailPipeline(sharp(source, { failOn: 'error', limitInputPixels: maxPixels, autoOrient: true }), this.size).toBuffer();
+      jpeg = await thumbnailPipeline(await openAnyImage(source, { maxPixels, name }), this.size).toBuffer();
     } catch (error) {
       throw toDecodeError(error);
     }

@@ -15,6 +15,17 @@ import { sep } from 'node:path';
 
 export type Db = Database.Database;
 
+/** A photo's file name in SQL: the path after its last / or \\ (rtrim strips every trailing character that is neither). */
+const FILE_NAME_SQL = "substr(path, length(rtrim(path, replace(replace(path, '/', ''), '\\', ''))) + 1)";
+
+/** The grid's orders (see PhotoSort in the contract); each has an index (migration 3). */
+const PHOTO_ORDER = {
+  folder: 'p.path',
+  name: `${FILE_NAME_SQL.replaceAll('path', 'p.path')} COLLATE NOCASE, p.path`,
+  date: 'coalesce(p.taken_at, p.mtime_ms) DESC, p.path',
+} as const;
+export type PhotoOrder = keyof typeof PHOTO_ORDER;
+
 /** MIGRATIONS[i] upgrades a database from version i to i + 1. Append only, never edit a shipped step. */
 export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   (db) => {
@@ -65,6 +76,16 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   // up so): without it each lookup scans every code, and indexing a large library turns quadratic.
   (db) => {
     db.exec('CREATE INDEX codes_by_photo ON codes(photo_id)');
+  },
+  // When a photo was taken (EXIF DateTimeOriginal, ms), for sorting by date; null when the file does
+  // not say (or was indexed before this step: such photos sort by file time until re-read). Indexes
+  // for the grid's orders: by date taken (else file time) and by file name.
+  (db) => {
+    db.exec(`
+      ALTER TABLE photos ADD COLUMN taken_at REAL;
+      CREATE INDEX photos_by_date ON photos(coalesce(taken_at, mtime_ms), path);
+      CREATE INDEX photos_by_name ON photos(${FILE_NAME_SQL} COLLATE NOCASE, path);
+    `);
   },
 ];
 
@@ -123,6 +144,8 @@ export interface PhotoRow {
   hash: string;
   width: number | null;
   height: number | null;
+  /** When the photo was taken (EXIF DateTimeOriginal, ms); only set by the indexer, read by photoDetails. */
+  takenAt?: number | null;
 }
 
 /** A photo with its vector label in one model's index (null: not encoded for that model yet). */
@@ -151,6 +174,14 @@ export interface SkippedRow {
 }
 
 const PHOTO_COLUMNS = 'p.id, p.folder_id AS folderId, p.path, p.size, p.mtime_ms AS mtimeMs, p.hash, p.width, p.height';
+
+/** A WHERE clause for photos inside a folder (any depth): a range over the path index. */
+function insideDir(dir: string | undefined): { where: string; params: string[] } {
+  if (!dir) return { where: '', params: [] };
+  const prefix = dir.endsWith(sep) ? dir : dir + sep;
+  // Every path that starts with prefix sorts in [prefix, prefix + U+10FFFF).
+  return { where: 'WHERE p.path >= ? AND p.path < ?', params: [prefix, prefix + '\u{10FFFF}'] };
+}
 
 function isInside(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
@@ -283,9 +314,64 @@ export class Store {
     return this.db.prepare(`SELECT ${PHOTO_COLUMNS} FROM photos p WHERE p.path = ?`).get(path) as PhotoRow | undefined;
   }
 
-  /** A page of photos in path order. */
-  listPhotos(offset: number, limit: number): PhotoRow[] {
-    return this.db.prepare(`SELECT ${PHOTO_COLUMNS} FROM photos p ORDER BY p.path LIMIT ? OFFSET ?`).all(limit, offset) as PhotoRow[];
+  /** A page of photos in path order (or another order), optionally only those inside `dir` (a folder, any depth). */
+  listPhotos(offset: number, limit: number, options: { order?: PhotoOrder; dir?: string } = {}): PhotoRow[] {
+    const { where, params } = insideDir(options.dir);
+    return this.db
+      .prepare(`SELECT ${PHOTO_COLUMNS} FROM photos p ${where} ORDER BY ${PHOTO_ORDER[options.order ?? 'folder']} LIMIT ? OFFSET ?`)
+      .all(...params, limit, offset) as PhotoRow[];
+  }
+
+  /** Photos inside `dir` (any depth); all photos without one. */
+  countPhotos(dir?: string): number {
+    const { where, params } = insideDir(dir);
+    return (this.db.prepare(`SELECT count(*) AS n FROM photos p ${where}`).get(...params) as { n: number }).n;
+  }
+
+  /** Every folder that directly holds photos, with how many, in path order. */
+  photoDirectories(): { path: string; photoCount: number }[] {
+    const dir = `rtrim(path, replace(replace(path, '/', ''), '\\', ''))`;
+    const rows = this.db.prepare(`SELECT ${dir} AS dir, count(*) AS n FROM photos GROUP BY dir ORDER BY dir`).all() as { dir: string; n: number }[];
+    // The grouped value ends with its separator; a folder's path does not.
+    return rows.map((row) => ({ path: row.dir.length > 1 ? row.dir.slice(0, -1) : row.dir, photoCount: row.n }));
+  }
+
+  /** Photos of each library folder (as added), by folder id. */
+  photoCountsByFolder(): Map<number, number> {
+    const rows = this.db.prepare('SELECT folder_id AS id, count(*) AS n FROM photos GROUP BY folder_id').all() as { id: number; n: number }[];
+    return new Map(rows.map((row) => [row.id, row.n]));
+  }
+
+  /** File facts of one photo, with the date it was taken. */
+  photoDetails(id: number): (PhotoRow & { takenAt: number | null }) | undefined {
+    return this.db.prepare(`SELECT ${PHOTO_COLUMNS}, p.taken_at AS takenAt FROM photos p WHERE p.id = ?`).get(id) as
+      | (PhotoRow & { takenAt: number | null })
+      | undefined;
+  }
+
+  /**
+   * Take a folder out of the library: its photos, their codes under every model and its skipped
+   * files go with it (one transaction; the folder's row cascades). Returns the labels its photos held
+   * in each model's index (for the caller to delete from those indexes after) and their hashes.
+   */
+  removeFolder(folderId: number): { labels: Map<string, number[]>; hashes: string[]; photos: number } {
+    const labels = new Map<string, number[]>();
+    let hashes: string[] = [];
+    let photos = 0;
+    this.db.transaction(() => {
+      const codes = this.db
+        .prepare('SELECT c.model_id AS modelId, c.label FROM codes c JOIN photos p ON p.id = c.photo_id WHERE p.folder_id = ?')
+        .all(folderId) as { modelId: string; label: number }[];
+      for (const { modelId, label } of codes) {
+        let list = labels.get(modelId);
+        if (!list) labels.set(modelId, (list = []));
+        list.push(label);
+      }
+      hashes = this.db.prepare('SELECT DISTINCT hash FROM photos WHERE folder_id = ?').pluck().all(folderId) as string[];
+      photos = (this.db.prepare('SELECT count(*) AS n FROM photos WHERE folder_id = ?').get(folderId) as { n: number }).n;
+      this.db.prepare('DELETE FROM folders WHERE id = ?').run(folderId);
+    })();
+    return { labels, hashes, photos };
   }
 
   /** Every photo of a folder, with its label in `modelId`'s index. */
@@ -341,6 +427,13 @@ export class Store {
     return (this.db.prepare('SELECT count(*) AS n FROM codes WHERE model_id = ?').get(modelId) as { n: number }).n;
   }
 
+  /** Every photo with its label in `modelId`'s index (null: no code yet), in path order (duplicate grouping reads them all at once). */
+  photosWithCodes(modelId: string): PhotoWithCode[] {
+    return this.db
+      .prepare(`SELECT ${PHOTO_COLUMNS}, c.label FROM photos p LEFT JOIN codes c ON c.photo_id = p.id AND c.model_id = ? ORDER BY p.path`)
+      .all(modelId) as PhotoWithCode[];
+  }
+
   /** Forget codes whose labels are not (or no longer) in the model's index: those photos get re-encoded. */
   dropCodes(modelId: string, labels: readonly number[]): void {
     const del = this.db.prepare('DELETE FROM codes WHERE model_id = ? AND label = ?');
@@ -355,10 +448,11 @@ export class Store {
    */
   commitPhotos(modelId: string, upserts: readonly PhotoUpsert[]): number[] {
     const upsertPhoto = this.db.prepare(
-      `INSERT INTO photos(folder_id, path, size, mtime_ms, hash, width, height, indexed_at)
-       VALUES (@folderId, @path, @size, @mtimeMs, @hash, @width, @height, @now)
+      `INSERT INTO photos(folder_id, path, size, mtime_ms, hash, width, height, taken_at, indexed_at)
+       VALUES (@folderId, @path, @size, @mtimeMs, @hash, @width, @height, @takenAt, @now)
        ON CONFLICT(path) DO UPDATE SET folder_id = excluded.folder_id, size = excluded.size, mtime_ms = excluded.mtime_ms,
-         hash = excluded.hash, width = excluded.width, height = excluded.height, indexed_at = excluded.indexed_at
+         hash = excluded.hash, width = excluded.width, height = excluded.height, taken_at = excluded.taken_at,
+         indexed_at = excluded.indexed_at
        RETURNING id`,
     );
     const oldCodes = this.db.prepare('SELECT model_id AS modelId, label FROM codes WHERE photo_id = ?');
@@ -373,7 +467,7 @@ export class Store {
     this.db.transaction(() => {
       for (const u of upserts) {
         const previousHash = prior.get(u.path) as string | undefined;
-        const { id } = upsertPhoto.get({ ...u, now }) as { id: number };
+        const { id } = upsertPhoto.get({ ...u, takenAt: u.takenAt ?? null, now }) as { id: number };
         const contentChanged = previousHash !== undefined && previousHash !== u.hash;
         for (const old of oldCodes.all(id) as { modelId: string; label: number }[]) {
           if (old.modelId === modelId && old.label !== u.label && (u.label !== null || contentChanged)) replaced.push(old.label);

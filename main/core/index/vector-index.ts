@@ -139,14 +139,33 @@ export class VectorIndex {
     }
   }
 
-  /** The k nearest labels to a code, best first, with cosine similarity. */
-  search(code: ArrayLike<number>, k: number, filter?: (label: number) => boolean): Neighbour[] {
+  /** The k nearest labels to a code, best first, with cosine similarity; `ef` overrides efSearch (a pass over every code trades a little recall for speed). */
+  search(code: ArrayLike<number>, k: number, filter?: (label: number) => boolean, ef: number = this.params.efSearch): Neighbour[] {
     if (code.length !== this.dim) throw new Error(`search: code has ${code.length} values, expected ${this.dim}`);
     const n = Math.min(k, this.hnsw.getMaxElements());
     if (n <= 0 || this.hnsw.getCurrentCount() === 0) return [];
-    this.hnsw.setEf(Math.max(this.params.efSearch, n));
+    this.hnsw.setEf(Math.max(ef, n));
     const result = this.hnsw.searchKnn(Array.from(code), n, filter);
     return result.neighbors.map((label, i) => ({ label, score: 1 - result.distances[i]! }));
+  }
+
+  /**
+   * The k nearest labels to the stored code of `label` (itself among them), best first; null if the
+   * label is unknown or deleted. For a pass over every code (duplicate grouping): the code goes from
+   * hnswlib back into hnswlib as the plain array getPoint returns, since each copy through a typed
+   * array costs as much as a short search.
+   */
+  neighboursOfStored(label: number, k: number, ef: number = this.params.efSearch): Neighbour[] | null {
+    let code: number[];
+    try {
+      code = this.hnsw.getPoint(label);
+    } catch {
+      return null;
+    }
+    const n = Math.min(k, this.hnsw.getMaxElements());
+    this.hnsw.setEf(Math.max(ef, n));
+    const result = this.hnsw.searchKnn(code, n);
+    return result.neighbors.map((found, i) => ({ label: found, score: 1 - result.distances[i]! }));
   }
 
   /** Save atomically: a reader or a crash sees the old file or the new one, whole. */

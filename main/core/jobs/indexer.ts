@@ -18,7 +18,10 @@ import { availableParallelism } from 'node:os';
 import { sep } from 'node:path';
 import type { ImageEncoder } from '../../ml/image-encoder';
 import { DecodeError, decodeForModel, decodeForModelAndThumbnail, packBatch, DEFAULT_MAX_PIXELS } from '../imaging/decode';
+import { dateTaken } from '../imaging/date-taken';
 import { isUnreadableFolder, scanFolder, type ScannedFile } from '../imaging/scan';
+import { onDiskPath } from '../file-names';
+import { exclusionTest } from '../library/exclusions';
 import type { ThumbnailCache } from '../imaging/thumbnails';
 import type { FolderRow, PhotoUpsert, PhotoWithCode, Store } from '../index/store';
 import { contentHash, isLegacyContentHash, LEGACY_HASH_LENGTH, legacyContentHash } from '../library/content-hash';
@@ -46,6 +49,8 @@ export interface IndexRunOptions {
   maxFileBytes?: number;
   /** Folders (real paths) never to descend into, e.g. the library itself. */
   excludeDirs?: string[];
+  /** Glob patterns of folders and files to leave out, relative to the folder (library/exclusions.ts). */
+  exclude?: readonly string[];
   /**
    * Save + commit at least this often while running (default 5 s). The interval grows with the
    * index: a checkpoint saves the whole index file, so it waits at least SAVE_COST_FACTOR times the
@@ -78,6 +83,8 @@ export interface IndexRunResult {
  */
 export const DEFAULT_BATCH_SIZE = 16;
 export const DEFAULT_CHECKPOINT_MS = 5000;
+/** The first checkpoint comes sooner: a new folder's first photos show in the grid within a second or so. */
+export const FIRST_CHECKPOINT_MS = 1000;
 /** A checkpoint waits at least this many times as long as the last one took (saves ≤ ~5% of a run). */
 export const SAVE_COST_FACTOR = 20;
 
@@ -100,6 +107,8 @@ export function defaultConcurrency(): number {
 interface WorkItem {
   file: ScannedFile;
   row: PhotoWithCode | undefined;
+  /** EXIF date taken (ms), once the file has been read. */
+  takenAt?: number | null;
 }
 
 interface Decoded {
@@ -127,7 +136,12 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
 
   // ---- scan and diff ----
   report('scanning', 0, 0);
-  const scan = await scanFolder(folder.path, { signal, excludeDirs: options.excludeDirs, onProgress: (found) => report('scanning', found, 0) });
+  const scan = await scanFolder(folder.path, {
+    signal,
+    excludeDirs: options.excludeDirs,
+    isExcluded: exclusionTest(options.exclude ?? []) ?? undefined,
+    onProgress: (found) => report('scanning', found, 0),
+  });
   const skipped = [...scan.skipped];
   const unreadableDirs = scan.skipped.filter(isUnreadableFolder).map((s) => s.path);
   const known = new Map(store.photosOfFolder(folder.id, modelId).map((row) => [row.path, row]));
@@ -154,7 +168,7 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
   const dropped: number[] = []; // rows whose files changed into something unreadable
   let pending: PhotoUpsert[] = [];
   let lastCheckpoint = performance.now();
-  let checkpointEvery = checkpointMs;
+  let checkpointEvery = Math.min(checkpointMs, FIRST_CHECKPOINT_MS);
   const ready: Decoded[] = [];
   let encoding: Promise<void> = Promise.resolve();
   let fatal: unknown = null;
@@ -182,6 +196,7 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
     width,
     height,
     label,
+    takenAt: item.takenAt ?? null,
   });
 
   const encodeBatch = async (batch: Decoded[]) => {
@@ -218,7 +233,7 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
     if (file.size > maxFileBytes) return skip(item, `too large: ${(file.size / 1024 ** 2).toFixed(0)} MB file`);
     let bytes: Buffer;
     try {
-      bytes = await reader.read(file.path);
+      bytes = await reader.read(onDiskPath(file.path));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'deleted while indexing' : (error as Error).message;
@@ -226,7 +241,8 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
     }
     if (bytes.length === 0) return skip(item, 'empty file (0 bytes)');
     const hash = await contentHash(bytes);
-    const actual = { ...item, file: { ...file, size: bytes.length } };
+    const takenAt = dateTaken(bytes);
+    const actual = { ...item, file: { ...file, size: bytes.length }, takenAt };
     // Rows of an older library may still hold a SHA-1: compare in their scheme (the row then moves
     // to the new one). Computed at most once per file, and only when such a row is in question.
     let legacyHash: string | undefined;
@@ -237,7 +253,7 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
     if (row && row.label !== null && sameBytes(row.hash)) {
       touched++;
       pending.push(upsertFor(actual, hash, row.width, row.height, row.label));
-      if (!thumbnails.has(hash)) await thumbnails.make(hash, bytes, maxPixels).catch(() => undefined);
+      if (!thumbnails.has(hash)) await thumbnails.make(hash, bytes, maxPixels, file.path).catch(() => undefined);
       return;
     }
     // Bytes some photo already has a code for: take its code, skip the decode.
@@ -249,15 +265,15 @@ export async function indexFolder(target: IndexerTarget, folder: FolderRow, opti
       pending.push(upsertFor(actual, hash, donor.width, donor.height, label!));
       indexed++;
       reused++;
-      if (!thumbnails.has(hash)) await thumbnails.make(hash, bytes, maxPixels).catch(() => undefined);
+      if (!thumbnails.has(hash)) await thumbnails.make(hash, bytes, maxPixels, file.path).catch(() => undefined);
       return;
     }
     try {
       if (thumbnails.has(hash)) {
-        const decoded = await decodeForModel(bytes, encoder.inputSize, { maxPixels });
+        const decoded = await decodeForModel(bytes, encoder.inputSize, { maxPixels, name: file.path });
         ready.push({ item: actual, hash, ...decoded });
       } else {
-        const decoded = await decodeForModelAndThumbnail(bytes, encoder.inputSize, { maxPixels, thumbnailSize: thumbnails.size });
+        const decoded = await decodeForModelAndThumbnail(bytes, encoder.inputSize, { maxPixels, thumbnailSize: thumbnails.size, name: file.path });
         // Thumbnails are a cache (remade on demand): failing to write one does not lose the photo.
         await thumbnails.put(hash, decoded.thumbnail).catch(() => undefined);
         ready.push({ item: actual, hash, pixels: decoded.pixels, width: decoded.width, height: decoded.height });

@@ -71,7 +71,7 @@ export class ProgressMeter {
   }
 }
 
-export type JobKind = 'index' | 'train' | 'measure';
+export type JobKind = 'index' | 'train' | 'measure' | 'duplicates';
 
 export interface JobEnd<R> {
   status: Exclude<JobStatus, 'running'>;

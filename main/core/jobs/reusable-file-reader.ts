@@ -14,7 +14,8 @@ const LARGEST_KEPT_BYTES = 64 * 1024 ** 2;
 export class ReusableFileReader {
   private buffer = Buffer.alloc(0);
 
-  async read(path: string): Promise<Buffer> {
+  /** `path`: a string, or the bytes of a name that is not UTF-8 (../file-names.ts). */
+  async read(path: string | Buffer): Promise<Buffer> {
     const handle = await open(path, 'r');
     try {
       const { size } = await handle.stat();

@@ -30,7 +30,7 @@ export async function compareModels(library: Library, request: CompareRequest, i
     let hits: SearchHit[] = [];
     let note: string | null = null;
     if (library.store.labelOf(space.modelId, request.id) === undefined) {
-      note = indexingJobId ? `computing ${model.name} codes for the library…` : `this photo has no ${model.name} code`;
+      note = indexingJobId ? `computing ${model.name} codes for the library…` : `this photo has no ${model.name} code yet`;
     } else {
       // One more than k: the photo itself comes first and is left out.
       hits = library.searchByPhoto(request.id, request.k + 1, space).filter((hit) => hit.id !== request.id).slice(0, request.k);

@@ -16,17 +16,22 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { ImageEncoder } from '../../ml/image-encoder';
 import { DEFAULT_MAX_PIXELS, DecodeError, decodeForModel } from '../imaging/decode';
 import { ThumbnailCache } from '../imaging/thumbnails';
-import { Store, type FolderRow, type PhotoRow, type SkippedRow } from '../index/store';
+import { Store, type FolderRow, type PhotoOrder, type PhotoRow, type SkippedRow } from '../index/store';
 import { DEFAULT_INDEX_PARAMS, VectorIndex, type VectorIndexParams } from '../index/vector-index';
 import { indexFolder, type IndexRunOptions, type IndexRunResult } from '../jobs/indexer';
+import { expandHome } from './expand-home';
+import { DisplayCopies } from './display-copies';
+import { DEFAULT_EXCLUSIONS, normaliseExclusions } from './exclusions';
+import { onDiskPath } from '../file-names';
 
-export const DEFAULT_MODEL = 'dim-both';
 /** Store meta key: the directory of the model the library last switched to. */
 const MODEL_DIR_META = 'modelDir';
+/** Store meta key: the library's exclusion globs as a JSON array (absent: DEFAULT_EXCLUSIONS). */
+const EXCLUSIONS_META = 'exclusions';
 const STORE_FILE = 'library.sqlite';
 
 export interface LibraryOptions {
-  /** A model name under native-models/ or a model directory (default 'dim-both'). */
+  /** A model name under native-models/ or a model directory (default: defaultModelName(), ml/default-model.ts). */
   model?: string;
   /** An already loaded encoder (used instead of `model`; the caller keeps ownership). */
   encoder?: ImageEncoder;
@@ -72,7 +77,7 @@ export class LibraryError extends Error {
 /** Check a library path and create it if needed; a clear LibraryError for anything wrong. */
 export function prepareLibraryDir(libraryDir: string, mustExist = false): string {
   if (typeof libraryDir !== 'string' || libraryDir.trim() === '') throw new LibraryError('no library path given');
-  const dir = resolve(libraryDir);
+  const dir = resolve(expandHome(libraryDir));
   if (mustExist && !existsSync(join(dir, STORE_FILE))) throw new LibraryError(`no dimsearch library at ${dir} (index a folder into it first)`);
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new LibraryError(`library path is not a folder: ${dir}`);
@@ -146,10 +151,10 @@ export class Library {
     const ownsEncoder = !encoder;
     try {
       if (!encoder) {
-        const { loadEncoder } = await import('../../ml/models');
+        const [{ loadEncoder }, { defaultModelName }] = await Promise.all([import('../../ml/models'), import('../../ml/default-model')]);
         // Without a model named, the one the library last switched to (useModel) if it is still there.
         const chosen = store.getMeta(MODEL_DIR_META);
-        encoder = await loadEncoder(options.model ?? (chosen && existsSync(chosen) ? chosen : DEFAULT_MODEL));
+        encoder = await loadEncoder(options.model ?? (chosen && existsSync(chosen) ? chosen : defaultModelName()));
       }
       const indexesDir = join(dir, 'indexes');
       mkdirSync(indexesDir, { recursive: true });
@@ -239,7 +244,7 @@ export class Library {
     this.assertOpen();
     let real: string;
     try {
-      real = await realpath(resolve(path));
+      real = await realpath(resolve(expandHome(path)));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new LibraryError(code === 'ENOENT' ? `folder not found: ${path}` : `cannot open folder ${path}: ${(error as Error).message}`);
@@ -247,6 +252,29 @@ export class Library {
     if (!(await stat(real)).isDirectory()) throw new LibraryError(`not a folder: ${path}`);
     if (real === this.dir || real.startsWith(this.dir + sep)) throw new LibraryError(`cannot add the library's own folder: ${path}`);
     return this.store.addFolder(real);
+  }
+
+  /**
+   * Take a folder (as added, or typed as the user added it) out of the library: its photos leave
+   * the store and every open model's index; the files on disk are not touched. Runs after any
+   * index run under way. Models not open now drop their labels when next opened (see openIndex).
+   */
+  removeFolder(path: string): Promise<{ folder: string; removed: number }> {
+    return this.serialised(async () => {
+      const typed = resolve(expandHome(path));
+      const real = await realpath(typed).catch(() => typed);
+      const folder = this.store.folders().find((f) => f.path === real || f.path === typed);
+      if (!folder) throw new LibraryError(`not a folder of this library: ${path}`);
+      // Store first, then the indexes: a crash in between leaves labels no row names, which the next open deletes.
+      const { labels, hashes, photos } = this.store.removeFolder(folder.id);
+      for (const space of this.spaces.values()) {
+        const gone = labels.get(space.modelId) ?? [];
+        for (const label of gone) space.index.remove(label);
+        if (gone.length > 0) space.index.save(space.indexFile);
+      }
+      for (const hash of new Set(hashes)) if (!this.store.hashInUse(hash)) await this.thumbnails.remove(hash);
+      return { folder: folder.path, removed: photos };
+    });
   }
 
   /** Index one folder (added first if new). Runs after any index run already under way. */
@@ -300,6 +328,7 @@ export class Library {
     if (!total.cancelled) {
       const hashes = this.store.allHashes();
       await this.thumbnails.prune((hash) => hashes.has(hash));
+      await this.displayCopies.prune((hash) => hashes.has(hash));
     }
     return total;
   }
@@ -338,15 +367,15 @@ export class Library {
         return this.searchByPhoto(photo.id, k);
       }
     }
-    return this.searchByBytes(await readFile(absolute), k);
+    return this.searchByBytes(await readFile(absolute), k, absolute);
   }
 
-  /** The k library photos nearest to an image given as bytes (e.g. dropped on the window). */
-  async searchByBytes(bytes: Buffer, k: number): Promise<SearchResult[]> {
+  /** The k library photos nearest to an image given as bytes (e.g. dropped on the window); `name` tells RAW files apart. */
+  async searchByBytes(bytes: Buffer, k: number, name?: string): Promise<SearchResult[]> {
     this.assertOpen();
     let pixels: Float32Array;
     try {
-      pixels = (await decodeForModel(bytes, this.encoder.inputSize, { maxPixels: this.maxPixels })).pixels;
+      pixels = (await decodeForModel(bytes, this.encoder.inputSize, { maxPixels: this.maxPixels, name })).pixels;
     } catch (error) {
       if (error instanceof DecodeError) throw new LibraryError(`cannot search with this file: ${error.reason}`);
       throw error;
@@ -369,8 +398,18 @@ export class Library {
 
   // ---------- listing ----------
 
-  listPhotos(offset: number, limit: number): { total: number; photos: PhotoRow[] } {
-    return { total: this.store.photoCount(), photos: this.store.listPhotos(offset, limit) };
+  /** A page of photos in an order, optionally only those inside a folder (any depth). */
+  listPhotos(offset: number, limit: number, options: { order?: PhotoOrder; dir?: string } = {}): { total: number; photos: PhotoRow[] } {
+    return { total: this.store.countPhotos(options.dir), photos: this.store.listPhotos(offset, limit, options) };
+  }
+
+  /** The library's folders (as added) with their photo counts, and every folder holding photos directly. */
+  folderSummaries(): { roots: { path: string; photoCount: number }[]; folders: { path: string; photoCount: number }[] } {
+    const counts = this.store.photoCountsByFolder();
+    return {
+      roots: this.store.folders().map((f) => ({ path: f.path, photoCount: counts.get(f.id) ?? 0 })),
+      folders: this.store.photoDirectories(),
+    };
   }
 
   listSkipped(): SkippedRow[] {
@@ -381,6 +420,21 @@ export class Library {
     return this.store.photoById(id);
   }
 
+  /**
+   * Forget photos whose files were moved away on purpose (the duplicates clean-up): their rows,
+   * codes and index entries go, after any index run under way. Thumbnails stay until the next
+   * full run prunes them, so an undo shows them again at once.
+   */
+  forgetPhotos(ids: readonly number[]): Promise<number> {
+    return this.serialised(async () => {
+      if (ids.length === 0) return 0;
+      const { labels } = this.store.removePhotos(this.modelId, ids);
+      for (const label of labels) this.index.remove(label);
+      this.index.save(this.indexFile);
+      return ids.length;
+    });
+  }
+
   /** The thumbnail file of a library photo, made now if missing; null when there is none to make. */
   async thumbnailPath(id: number): Promise<string | null> {
     const photo = this.store.photoById(id);
@@ -388,7 +442,10 @@ export class Library {
     const path = this.thumbnails.pathFor(photo.hash);
     if (existsSync(path)) return path;
     try {
-      return await this.thumbnails.make(photo.hash, photo.path, this.maxPixels);
+      const onDisk = onDiskPath(photo.path);
+      // sharp opens a path only as a string: a name that is not UTF-8 is read here.
+      const source = typeof onDisk === 'string' ? onDisk : await readFile(onDisk);
+      return await this.thumbnails.make(photo.hash, source, this.maxPixels, photo.path);
     } catch {
       return null;
     }
@@ -397,7 +454,57 @@ export class Library {
   /** The photo's own file, if it is a library photo and still on disk. */
   photoFilePath(id: number): string | null {
     const photo = this.store.photoById(id);
-    return photo && existsSync(photo.path) ? photo.path : null;
+    return photo && existsSync(onDiskPath(photo.path)) ? photo.path : null;
+  }
+
+  /**
+   * A full-size file a browser can show for a library photo: the photo itself (JPEG, PNG, WebP,
+   * GIF, AVIF), else a converted copy under the library (HEIC, RAW, TIFF; a name that is not
+   * UTF-8). Null when the photo is unknown, gone, or cannot be converted.
+   */
+  async displayablePhotoPath(id: number): Promise<string | null> {
+    const photo = this.store.photoById(id);
+    if (!photo || !existsSync(onDiskPath(photo.path))) return null;
+    try {
+      return await this.displayCopies.displayable(photo.path, photo.hash);
+    } catch {
+      return null;
+    }
+  }
+
+  private copies: DisplayCopies | null = null;
+  get displayCopies(): DisplayCopies {
+    return (this.copies ??= new DisplayCopies(join(this.dir, 'display'), this.maxPixels));
+  }
+
+  // ---------- folders to leave out ----------
+
+  /** The library's exclusion globs (library/exclusions.ts). */
+  exclusions(): string[] {
+    const stored = this.store.getMeta(EXCLUSIONS_META);
+    if (stored === undefined) return [...DEFAULT_EXCLUSIONS];
+    try {
+      const parsed: unknown = JSON.parse(stored);
+      return Array.isArray(parsed) ? parsed.filter((g): g is string => typeof g === 'string') : [...DEFAULT_EXCLUSIONS];
+    } catch {
+      return [...DEFAULT_EXCLUSIONS];
+    }
+  }
+
+  /**
+   * Replace the exclusion globs (a LibraryError names a pattern that is not one). The next index
+   * run leaves matching photos out and drops those already indexed; the caller starts it.
+   */
+  setExclusions(globs: readonly string[]): string[] {
+    this.assertOpen();
+    let kept: string[];
+    try {
+      kept = normaliseExclusions(globs);
+    } catch (error) {
+      throw new LibraryError((error as Error).message);
+    }
+    this.store.setMeta(EXCLUSIONS_META, JSON.stringify(kept));
+    return kept;
   }
 
   /** Wait for index runs to finish (callers cancel them first), save, and release everything. */
@@ -422,6 +529,7 @@ export class Library {
       maxPixels: this.maxPixels,
       ...(Number.isFinite(checkpointMs) && checkpointMs >= 0 && process.env.DIMSEARCH_CHECKPOINT_MS ? { checkpointMs } : {}),
       ...(Number.isInteger(batchSize) && batchSize >= 1 ? { batchSize } : {}),
+      exclude: this.exclusions(),
       ...options,
       excludeDirs: [this.dir, ...(options.excludeDirs ?? [])],
     };

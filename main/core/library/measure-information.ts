@@ -6,6 +6,7 @@
 import { isAbsolute, resolve, sep } from 'node:path';
 import type { ModelInfo } from '../../api/contract';
 import type { JobContext } from '../jobs/job';
+import { decodeModelPixels } from '../imaging/decode';
 import type { LibraryInformation } from './information-store';
 import { LibraryError, type Library } from './library';
 
@@ -43,6 +44,7 @@ export async function measureLibraryInformation(
   try {
     const phases = { decoding: 'reading photos', encoding: 'coding two views', global: 'training the global critic', local: 'training the local critic' };
     const measured = await measureInformation(encoder, sample, {
+      decode: decodeModelPixels,
       signal: options.signal,
       onProgress: (p) => options.report('measure', p.done, p.total, `${model.name}: ${phases[p.phase]}`),
     });

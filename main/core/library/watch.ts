@@ -102,6 +102,14 @@ export class LibraryWatcher {
     await Promise.all(paths.filter((p) => !this.watchers.has(p)).map((p) => this.watchFolder(p)));
   }
 
+  /** Stop watching a folder taken out of the library; changes noted for it are dropped. */
+  async unwatchFolder(path: string): Promise<void> {
+    this.dirty.delete(path);
+    const watcher = this.watchers.get(path);
+    this.watchers.delete(path);
+    await watcher?.close();
+  }
+
   private async watchFolder(folder: string): Promise<void> {
     if (this.closed) return;
     const libraryDir = this.library.dir;
@@ -233,6 +241,8 @@ export class LibraryWatcher {
       this.dirty.clear();
       for (const [folder] of batch) {
         if (this.closed) return;
+        // Taken out of the library meanwhile: a run would add it back.
+        if (!this.library.folders().some((f) => f.path === folder)) continue;
         this.controller = new AbortController();
         try {
           const run = this.options.indexFolder ?? ((path, options) => this.library.indexFolder(path, options));

@@ -33,6 +33,11 @@ export interface StepSetup {
   seeds: { encoder: number; objective: number };
   /** A saved state to continue from instead (a resume). */
   state: StepState | null;
+  /**
+   * A fresh run's encoder weights, taken from a trained model (fine-tuning, e.g. adapting a model
+   * to a library); the critics and Adam start fresh. Ignored when `state` is given.
+   */
+  initialEncoder?: Record<string, WireTensor> | null;
 }
 
 export interface StepBatch {
@@ -67,8 +72,14 @@ export class DimTrainStep {
     const loaded: tf.NamedTensorMap | null = setup.state
       ? Object.fromEntries(Object.entries(setup.state.tensors).map(([k, w]) => [k, fromWire(w)]))
       : null;
+    const initial: tf.NamedTensorMap | null =
+      !setup.state && setup.initialEncoder ? Object.fromEntries(Object.entries(setup.initialEncoder).map(([k, w]) => [k, fromWire(w)])) : null;
     try {
-      const encoder = loaded ? new DimEncoder(setup.encoder, { weights: loaded }) : new DimEncoder(setup.encoder, { seed: setup.seeds.encoder });
+      const encoder = loaded
+        ? new DimEncoder(setup.encoder, { weights: loaded })
+        : initial
+          ? new DimEncoder(setup.encoder, { weights: initial })
+          : new DimEncoder(setup.encoder, { seed: setup.seeds.encoder });
       const objective = new DimObjective(encoder, setup.objective, loaded ? { weights: loaded } : { seed: setup.seeds.objective });
       const optimizer = tf.train.adam(setup.learningRate);
       if (setup.state && loaded) {
@@ -83,6 +94,7 @@ export class DimTrainStep {
     } finally {
       // Variables and optimizer slots hold their own copies.
       if (loaded) tf.dispose(Object.values(loaded));
+      if (initial) tf.dispose(Object.values(initial));
     }
   }
 

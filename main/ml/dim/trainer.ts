@@ -1,8 +1,8 @@
 /**
- * Trains a DIM encoder on a folder of photos (Node side: file IO, sharp, checkpoints).
+ * Trains a DIM encoder on photos from a PhotoSource it is handed (Node side: checkpoints, model IO).
  *
- *   scan → decode once (main/core/imaging/decode.ts, the same pixels the indexer gives the model;
- *   a bad file is skipped with its reason) → epochs of shuffled batches (optionally two augmented
+ *   list → decode once (the source's decoder: core's gives the same pixels the indexer gives the
+ *   model; a bad file is skipped with its reason) → epochs of shuffled batches (optionally two augmented
  *   views) → Adam on the DIM objective → a checkpoint each epoch → the model directory + card.json.
  *
  * Progress events carry every loss term, the MI estimates, images/s and time left. An AbortSignal
@@ -13,24 +13,24 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend';
-import { saveEncoder, writeDirAtomic, recoverDirAtomic, encodeNamedTensors } from '../models';
-import { decodeForModel } from '../../core/imaging/decode';
-import { scanFolder } from '../../core/imaging/scan';
+import { saveEncoder, writeDirAtomic, recoverDirAtomic, encodeNamedTensors, loadDimEncoder } from '../models';
+import type { PhotoSource } from '../data/photo-source';
 import { augmentBatch } from './augment';
+import { photoAugmentBatch } from './photo-augment';
 import { DimEncoder, encoderOptions, type EncoderOptions } from './encoder';
 import { isEstimatorName, type EstimatorName } from './estimators';
 import { objectiveOptions, type ObjectiveName, type ObjectiveOptions } from './objective';
 import { Rng, deriveSeed, permutation } from './random';
 import { localStepExecutor, type StepExecutor, type StepExecutorFactory } from './step-executor';
-import { fromWire, toWire, type StepState } from './train-step';
+import { fromWire, toWire, type StepState, type WireTensor } from './train-step';
 
 export interface TrainOptions {
-  /** Folder of photos (searched recursively). */
-  folder: string;
+  /** The photos to learn from (core's folder or library source: main/core/training/photo-sources.ts). */
+  photos: PhotoSource;
   /** Model directory to write. */
   out: string;
   /** Model name (default: the out folder's name). */
@@ -41,8 +41,22 @@ export interface TrainOptions {
   learningRate?: number;
   objective?: ObjectiveName;
   estimator?: EstimatorName;
-  /** Two augmented views per image (REFERENCE's augmented recipe). */
+  /** Two augmented views per image (REFERENCE's augmented recipe); implied by `augmentation`. */
   augment?: boolean;
+  /**
+   * Which augmentation makes the two views: 'pad-crop' (REFERENCE's CIFAR recipe, default) or
+   * 'photo' (random resized crops from a larger source square, flips, small turns, colour jitter,
+   * grey, blur: photo-augment.ts).
+   */
+  augmentation?: Augmentation;
+  /** Side of the square each photo is kept at for 'photo' augmentation (default 1.25 × inputSize). */
+  sourceSize?: number;
+  /**
+   * Start the encoder from this model directory's weights instead of a random one (fine-tuning,
+   * e.g. adapting a model to a library); its architecture replaces inputSize, zDim, blockWidths and
+   * headWidths. The critics and Adam start fresh. A resume continues from its checkpoint instead.
+   */
+  initialModel?: string;
   alpha?: number;
   beta?: number;
   gamma?: number;
@@ -118,6 +132,8 @@ export interface TrainResult {
   history: Record<string, number>[];
 }
 
+export type Augmentation = 'none' | 'pad-crop' | 'photo';
+
 /** Everything that defines a run (stored in the checkpoint; a resume must agree on it). */
 interface RunConfig {
   folder: string;
@@ -128,6 +144,9 @@ interface RunConfig {
   batchSize: number;
   learningRate: number;
   augment: boolean;
+  augmentation: Augmentation;
+  /** Side of the square photos are kept at in memory (inputSize, or larger for 'photo' crops). */
+  sourceSize: number;
   seed: number;
   limit: number | null;
   encoder: EncoderOptions;
@@ -166,12 +185,17 @@ export function checkpointDirFor(options: Pick<TrainOptions, 'out' | 'checkpoint
   return resolve(options.checkpointDir ?? `${resolve(options.out)}.checkpoint`);
 }
 
-function buildConfig(options: TrainOptions): RunConfig {
-  const inputSize = options.inputSize ?? 32;
+function buildConfig(options: TrainOptions, initial: EncoderOptions | null): RunConfig {
+  const inputSize = initial?.inputSize ?? options.inputSize ?? 32;
+  // Naming an augmentation asks for two views; 'none' (or nothing) keeps the one-view recipe.
+  const augment = options.augment ?? (options.augmentation !== undefined && options.augmentation !== 'none');
+  if (options.augment === false && options.augmentation !== undefined && options.augmentation !== 'none')
+    throw new Error(`augmentation '${options.augmentation}' needs two views (augment must not be false)`);
+  options = { ...options, augment };
   const estimator = options.estimator ?? (options.augment ? 'infonce' : 'jsd');
   if (!isEstimatorName(estimator)) throw new Error(`estimator must be jsd, infonce or dv, got '${String(estimator)}'`);
   const config: RunConfig = {
-    folder: resolve(options.folder),
+    folder: resolve(options.photos.root),
     out: resolve(options.out),
     name: options.name ?? basename(resolve(options.out)),
     inputSize,
@@ -179,9 +203,11 @@ function buildConfig(options: TrainOptions): RunConfig {
     batchSize: options.batchSize ?? 64,
     learningRate: options.learningRate ?? 1e-3,
     augment: options.augment ?? false,
+    augmentation: options.augment ? (options.augmentation ?? 'pad-crop') : 'none',
+    sourceSize: options.augment && options.augmentation === 'photo' ? (options.sourceSize ?? Math.round(inputSize * 1.25)) : inputSize,
     seed: options.seed ?? 0,
     limit: options.limit ?? null,
-    encoder: encoderOptions(inputSize, { zDim: options.zDim, blockWidths: options.blockWidths, headWidths: options.headWidths }),
+    encoder: initial ?? encoderOptions(inputSize, { zDim: options.zDim, blockWidths: options.blockWidths, headWidths: options.headWidths }),
     objective: objectiveOptions({
       objective: options.objective,
       estimator,
@@ -195,6 +221,8 @@ function buildConfig(options: TrainOptions): RunConfig {
   if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new Error(`epochs must be a positive integer, got ${config.epochs}`);
   if (!Number.isInteger(config.batchSize) || config.batchSize < 2) throw new Error(`batch size must be an integer ≥ 2, got ${config.batchSize}`);
   if (!(config.learningRate > 0)) throw new Error(`learning rate must be positive, got ${config.learningRate}`);
+  if (!Number.isInteger(config.sourceSize) || config.sourceSize < inputSize)
+    throw new Error(`source size must be an integer ≥ the input size ${inputSize}, got ${config.sourceSize}`);
   return config;
 }
 
@@ -206,6 +234,7 @@ interface Dataset {
 
 async function loadDataset(
   config: RunConfig,
+  source: PhotoSource,
   fixedFiles: string[] | null,
   signal: AbortSignal | undefined,
   report: (p: Partial<TrainProgress>) => void,
@@ -215,11 +244,11 @@ async function loadDataset(
   if (fixedFiles) {
     files = fixedFiles;
   } else {
-    report({ phase: 'scanning', message: `scanning ${config.folder}` });
-    const scan = await scanFolder(config.folder, { signal });
-    skipped.push(...scan.skipped);
-    files = scan.files.map((f) => f.path);
-    const perImage = config.inputSize * config.inputSize * 3;
+    report({ phase: 'scanning', message: `listing the photos of ${config.folder}` });
+    const listed = await source.list(signal);
+    skipped.push(...listed.skipped);
+    files = listed.photos;
+    const perImage = config.sourceSize * config.sourceSize * 3;
     const cap = Math.floor(CACHE_LIMIT_BYTES / perImage);
     const limit = Math.min(config.limit ?? Infinity, cap);
     if (files.length > limit) {
@@ -238,7 +267,7 @@ async function loadDataset(
       if (signal?.aborted) return;
       const i = next++;
       try {
-        const { pixels: floats } = await decodeForModel(files[i], config.inputSize);
+        const floats = await source.decodeSquare(files[i], config.sourceSize);
         const bytes = new Uint8Array(floats.length);
         for (let k = 0; k < floats.length; k++) bytes[k] = Math.round((floats[k] + 0.5) * 255);
         pixels[i] = bytes;
@@ -273,11 +302,18 @@ async function writeCheckpoint(dir: string, state: Omit<CheckpointState, 'weight
   const tensors: tf.NamedTensorMap = Object.fromEntries(Object.entries(stepState.tensors).map(([k, w]) => [k, fromWire(w)]));
   try {
     const { data, specs } = await encodeNamedTensors(tensors);
-    const full: CheckpointState = { ...state, optimizerWeights: stepState.optimizerWeights, weightsManifest: specs, savedAt: new Date().toISOString() };
+    // Photos under the run's folder are stored relative to it, so a checkpoint can move with its data.
+    const files = state.files.map((f) => relativeUnder(state.config.folder, f));
+    const full: CheckpointState = { ...state, files, optimizerWeights: stepState.optimizerWeights, weightsManifest: specs, savedAt: new Date().toISOString() };
     await writeDirAtomic(dir, { 'state.json': JSON.stringify(full), 'weights.bin': data });
   } finally {
     tf.dispose(Object.values(tensors));
   }
+}
+
+function relativeUnder(folder: string, file: string): string {
+  const r = relative(folder, file);
+  return r.startsWith('..') || isAbsolute(r) ? file : r;
 }
 
 async function readCheckpoint(dir: string): Promise<{ state: CheckpointState; tensors: tf.NamedTensorMap }> {
@@ -292,38 +328,52 @@ async function readCheckpoint(dir: string): Promise<{ state: CheckpointState; te
 }
 
 function sameRun(a: RunConfig, b: RunConfig): string | null {
-  const keys: (keyof RunConfig)[] = ['folder', 'inputSize', 'batchSize', 'learningRate', 'augment', 'seed', 'encoder', 'objective'];
+  const keys: (keyof RunConfig)[] = ['folder', 'inputSize', 'batchSize', 'learningRate', 'augment', 'augmentation', 'sourceSize', 'seed', 'encoder', 'objective'];
   for (const k of keys) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return k;
   return null;
 }
 
-function describePreprocessing(inputSize: number): string {
-  return (
-    `decodeForModel (main/core/imaging/decode.ts, sharp): EXIF auto-orient, shrink-on-load to a working copy ` +
-    `(fits 256×256, short side ≥ 2·inputSize), alpha flattened on white, sRGB; its centre square area-averaged to ` +
-    `${inputSize}×${inputSize}, RGB/255 − 0.5 (range [-0.5, 0.5]), NHWC`
-  );
+/** A model directory's encoder: its architecture and weights as plain data (for StepSetup.initialEncoder). */
+async function readInitialEncoder(dir: string): Promise<{ options: EncoderOptions; weights: Record<string, WireTensor>; name: string; id: string }> {
+  const { encoder, info } = await loadDimEncoder(dir);
+  try {
+    const weights: Record<string, WireTensor> = {};
+    for (const [name, variable] of encoder.variables) weights[name] = await toWire(variable);
+    return { options: encoder.options, weights, name: info.name, id: info.id };
+  } finally {
+    encoder.dispose();
+  }
 }
 
 /** Train (or resume) a run. Resolves when it finishes, is cancelled, or hits maxSteps. */
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  // This side only moves weights between files and the executor; the local executor does the math here.
-  if (!options.executor) await initBackend();
+  // This side only moves weights between files and the executor; the local executor does the math here
+  // (reading a starting model's weights needs a backend on this side too).
+  if (!options.executor || (options.initialModel && !options.resume)) await initBackend();
   const started = performance.now();
   const checkpointDir = checkpointDirFor(options);
   let backend: string | undefined;
   const report = (p: Partial<TrainProgress>) =>
     options.onProgress?.({ phase: 'training', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0, done: 0, total: 0, terms: {}, imagesPerSecond: 0, etaSeconds: null, backend, ...p });
 
-  let config = buildConfig(options);
+  const initial = options.initialModel && !options.resume ? await readInitialEncoder(options.initialModel) : null;
+  let config = buildConfig(options, initial?.options ?? null);
   let resumed: { state: CheckpointState; tensors: tf.NamedTensorMap } | null = null;
   if (options.resume) {
     resumed = await readCheckpoint(checkpointDir);
     const differs = sameRun(resumed.state.config, config);
-    // A resume takes the run's own settings; only the epoch count may change (to train longer).
-    if (differs && options.folder && resolve(options.folder) !== resumed.state.config.folder)
-      throw new Error(`checkpoint at ${checkpointDir} belongs to a run on ${resumed.state.config.folder}, not ${resolve(options.folder)}`);
-    config = { ...resumed.state.config, epochs: options.epochs ?? resumed.state.config.epochs, out: resolve(options.out), name: options.name ?? resumed.state.config.name };
+    // A resume takes the run's own settings; only the epoch count may change (to train longer), and
+    // its photos may have moved (a fresh machine extracts the dataset elsewhere).
+    const folder = resolve(options.photos.root);
+    if (differs && folder !== resumed.state.config.folder) {
+      if (existsSync(resumed.state.config.folder))
+        throw new Error(`checkpoint at ${checkpointDir} belongs to a run on ${resumed.state.config.folder}, not ${folder}`);
+      resumed.state.config.folder = folder;
+    }
+    resumed.state.files = resumed.state.files.map((f) => resolve(resumed!.state.config.folder, f));
+    // Checkpoints written before photo augmentation existed lack its two fields.
+    const old: Omit<RunConfig, 'augmentation' | 'sourceSize'> & Partial<RunConfig> = resumed.state.config;
+    config = { augmentation: old.augment ? 'pad-crop' : 'none', sourceSize: old.inputSize, ...old, epochs: options.epochs ?? resumed.state.config.epochs, out: resolve(options.out), name: options.name ?? resumed.state.config.name };
   }
 
   const resumedStep: StepState | null = resumed
@@ -340,12 +390,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     learningRate: config.learningRate,
     seeds: { encoder: deriveSeed(config.seed, 1), objective: deriveSeed(config.seed, 2) % 100000 },
     state: resumedStep,
+    initialEncoder: initial?.weights ?? null,
   });
   backend = executor.backend;
 
   let dataset: Dataset;
   try {
-    dataset = await loadDataset(config, resumed ? resumed.state.files : null, options.signal, report);
+    dataset = await loadDataset(config, options.photos, resumed ? resumed.state.files : null, options.signal, report);
   } catch (error) {
     await executor.dispose();
     if (!options.signal?.aborted) throw error;
@@ -365,7 +416,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const batchSize = Math.min(config.batchSize, n);
   const stepsPerEpoch = Math.floor(n / batchSize);
   const size = config.inputSize;
-  const per = size * size * 3;
+  const per = config.sourceSize * config.sourceSize * 3;
 
   let epoch = 0;
   let step = 0;
@@ -440,7 +491,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         let views: [Float32Array, Float32Array | null] = [batch, null];
         if (config.augment) {
           const rng = new Rng(stepSeed);
-          views = [augmentBatch(batch, batchSize, size, rng), augmentBatch(batch, batchSize, size, rng)];
+          views =
+            config.augmentation === 'photo'
+              ? [photoAugmentBatch(batch, batchSize, config.sourceSize, size, rng), photoAugmentBatch(batch, batchSize, config.sourceSize, size, rng)]
+              : [augmentBatch(batch, batchSize, size, rng), augmentBatch(batch, batchSize, size, rng)];
         }
         lastTerms = await executor.run({ views: views[1] ? [views[0], views[1]] : [views[0]], batchSize, size, seed: stepSeed % 2 ** 31 });
         const values = Object.entries(lastTerms);
@@ -490,7 +544,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         description: `Deep InfoMax encoder trained on ${n} photos from ${config.folder}.`,
         trained: true,
         data: { folder: config.folder, images: n, skipped: skipped.length },
-        recipe: config.augment ? 'two augmented views (REFERENCE augmented recipe)' : 'REFERENCE DIM-32/64 (one view)',
+        recipe:
+          config.augmentation === 'photo'
+            ? `two augmented views: random resized crops (20–100 % of the area, aspect 3/4–4/3) from ${config.sourceSize} px to ${size} px, flips, ±8° turns, colour jitter, grey, blur (photo-augment.ts)`
+            : config.augment
+              ? 'two augmented views (REFERENCE augmented recipe)'
+              : 'REFERENCE DIM-32/64 (one view)',
+        augmentation: config.augmentation,
+        sourceSize: config.sourceSize,
         objective: o.objective,
         estimator: o.estimator,
         critic: o.critic,
@@ -507,7 +568,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         inputSize: size,
         zDim: config.encoder.zDim,
         architecture: config.encoder,
-        preprocessing: describePreprocessing(size),
+        preprocessing: options.photos.preprocessing(size),
+        ...(initial ? { initialisedFrom: { name: initial.name, id: initial.id } } : {}),
         code: 'z_mean, compare by cosine similarity',
         backend,
         trainingSeconds: Math.round(seconds),

@@ -4,7 +4,8 @@
  * (by code point, so the order does not depend on the locale), and `limit` keeps the first N
  * files of each class — the same files on every run and every machine.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 
 /** Extensions sharp decodes that a labelled split may hold. */
@@ -19,6 +20,20 @@ export interface LabelledSplit {
 }
 
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Whether an entry is (or is a symbolic link to) a folder / a file; a broken link is neither. */
+async function kindOf(dir: string, entry: Dirent): Promise<'folder' | 'file' | null> {
+  if (entry.isDirectory()) return 'folder';
+  if (entry.isFile()) return 'file';
+  if (!entry.isSymbolicLink()) return null;
+  const target = await stat(join(dir, entry.name)).catch(() => null);
+  return target?.isDirectory() ? 'folder' : target?.isFile() ? 'file' : null;
+}
+
+async function namesOf(dir: string, entries: Dirent[], kind: 'folder' | 'file'): Promise<string[]> {
+  const kinds = await Promise.all(entries.map((entry) => (entry.name.startsWith('.') ? null : kindOf(dir, entry))));
+  return entries.filter((_, i) => kinds[i] === kind).map((entry) => entry.name);
+}
 
 export interface SplitOptions {
   /** Keep the first N files (sorted) of each class; undefined = all. */
@@ -43,7 +58,8 @@ export async function loadLabelledSplit(dir: string, options: SplitOptions = {})
     if (code === 'ENOTDIR') throw new Error(`${root}: not a folder (expected a folder per class)`);
     throw error;
   }
-  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(byCodePoint);
+  // Symbolic links are followed, to class folders and to images alike (a split made of links to photos).
+  const folders = (await namesOf(root, entries, 'folder')).sort(byCodePoint);
   if (folders.length === 0) throw new Error(`${root}: no class folders (expected ${root}/<class>/<image>)`);
   const classNames = options.classNames ? [...options.classNames] : folders;
   const unknown = folders.filter((name) => !classNames.includes(name));
@@ -53,9 +69,9 @@ export async function loadLabelledSplit(dir: string, options: SplitOptions = {})
   const paths: string[] = [];
   const labels: number[] = [];
   for (const folder of folders) {
-    const files = (await readdir(join(root, folder), { withFileTypes: true }))
-      .filter((e) => e.isFile() && !e.name.startsWith('.') && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
-      .map((e) => e.name)
+    const classDir = join(root, folder);
+    const files = (await namesOf(classDir, await readdir(classDir, { withFileTypes: true }), 'file'))
+      .filter((name) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase()))
       .sort(byCodePoint);
     const kept = limit === undefined ? files : files.slice(0, limit);
     if (kept.length === 0) throw new Error(`${join(root, folder)}: class folder holds no images`);

@@ -2,13 +2,14 @@
  * The evaluation harness: encode a labelled train split as the memory bank and a labelled test
  * split as the queries, with any ImageEncoder, and score the codes by kNN (see ./knn).
  *
- * Photos are decoded exactly as the app decodes them for indexing (decodeForModel), several at a
- * time (bounded concurrency, sharp works off the JS thread) while the previous batch is encoded.
+ * Photos are decoded by the decoder the caller hands in — the app's own (core's decodeModelPixels),
+ * so they are decoded exactly as for indexing; `ml` sits below `core` and never decodes files itself —
+ * several at a time (bounded concurrency, sharp works off the JS thread) while the previous batch is encoded.
  * A photo that cannot be decoded is left out and listed, never silently counted.
  */
-import { decodeForModel } from '../../core/imaging/decode';
 import { initBackend } from '../backend';
 import type { ImageEncoder } from '../image-encoder';
+import type { PhotoDecoder } from './copies';
 import { loadLabelledSplit, type LabelledSplit } from './dataset';
 import { knnEvaluate, type KnnResult } from './knn';
 
@@ -21,6 +22,8 @@ export interface EncodeProgress {
 }
 
 export interface EncodeOptions {
+  /** A photo to the encoder's input (core's decodeModelPixels in the app and the CLI). */
+  decode: PhotoDecoder;
   /** Images decoded at once (default 8). */
   concurrency?: number;
   /** Images per encode call (default 256). */
@@ -38,7 +41,7 @@ export interface EncodedImages {
 }
 
 /** Decode and encode every path; failures are reported, not thrown. */
-export async function encodeImages(encoder: ImageEncoder, paths: readonly string[], options: EncodeOptions = {}): Promise<EncodedImages> {
+export async function encodeImages(encoder: ImageEncoder, paths: readonly string[], options: EncodeOptions): Promise<EncodedImages> {
   const concurrency = options.concurrency ?? 8;
   const batchSize = options.batchSize ?? 256;
   const size = encoder.inputSize;
@@ -51,7 +54,7 @@ export async function encodeImages(encoder: ImageEncoder, paths: readonly string
     const pending = mapConcurrent(paths.slice(start, start + batchSize), concurrency, async (path) => {
       options.signal?.throwIfAborted();
       try {
-        return (await decodeForModel(path, size)).pixels;
+        return await options.decode(path, size);
       } catch (error) {
         return error instanceof Error ? error : new Error(String(error));
       }
@@ -86,6 +89,8 @@ export async function encodeImages(encoder: ImageEncoder, paths: readonly string
 }
 
 export interface EvaluationOptions {
+  /** A photo to the encoder's input (core's decodeModelPixels in the app and the CLI). */
+  decode: PhotoDecoder;
   /** First N files (sorted) of each class folder, in both splits. */
   limit?: number;
   ks?: readonly number[];
@@ -115,7 +120,7 @@ export async function evaluateEncoder(
   encoder: ImageEncoder,
   trainDir: string,
   testDir: string,
-  options: EvaluationOptions = {},
+  options: EvaluationOptions,
 ): Promise<EvaluationResult> {
   await initBackend(); // the kNN products run on tfjs, whatever the encoder runs on
   const train = await loadLabelledSplit(trainDir, { limit: options.limit });
@@ -158,6 +163,7 @@ export async function evaluateEncoder(
 async function encodeSplit(encoder: ImageEncoder, split: LabelledSplit, phase: 'train' | 'test', options: EvaluationOptions) {
   const started = performance.now();
   const encoded = await encodeImages(encoder, split.paths, {
+    decode: options.decode,
     concurrency: options.concurrency,
     batchSize: options.batchSize,
     signal: options.signal,

@@ -14,7 +14,8 @@ import { ensureCifar10, type Cifar10Folders } from '../eval/cifar10';
 import { PixelsEncoder } from '../eval/pixels';
 import { createRandomEncoder, loadDimEncoder, loadEncoder, nativeModelsDir, writeDirAtomic } from '../models';
 import { measureInformation, samplePhotos } from '../information';
-import { scanFolder } from '../../core/imaging/scan';
+import type { PhotoSource } from '../data/photo-source';
+import type { PhotoDecoder } from '../eval/copies';
 import type { ImageEncoder } from '../image-encoder';
 import { writeShippedComparison } from './comparison';
 import { sharedRecipe, shippedRecipe } from './recipes';
@@ -27,6 +28,10 @@ export const SUBSET_LIMIT = 100;
 export const SUBSET_TOLERANCE = 0.5;
 
 export interface TrainShippedOptions {
+  /** Reads a folder of photos (core's folderPhotoSource, handed in by the CLI: ml does not read folders). */
+  openFolder: (folder: string) => PhotoSource;
+  /** The indexer's decoder (core's decodeModelPixels), handed in: ml does not decode files itself. */
+  decode: PhotoDecoder;
   /** An extracted CIFAR-10 (train/ and test/); default: extract the shared tarball into .cache. */
   dataset?: Cifar10Folders;
   /** Where work-in-progress lives (default .cache/shipped). */
@@ -61,7 +66,7 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 
 async function measure(encoder: ImageEncoder, data: Cifar10Folders, label: string, options: TrainShippedOptions, limit?: number): Promise<Figures> {
   try {
-    const result = await evaluateEncoder(encoder, data.train, data.test, { limit, signal: options.signal, onProgress: (p) => options.onEvalProgress?.(label, p) });
+    const result = await evaluateEncoder(encoder, data.train, data.test, { decode: options.decode, limit, signal: options.signal, onProgress: (p) => options.onEvalProgress?.(label, p) });
     const { accuracy, precision } = result.knn;
     return { knn1: round2(accuracy[1]), knn20: round2(accuracy[20]), knn200: round2(accuracy[200]), precisionAt10: round2(precision) };
   } finally {
@@ -88,11 +93,11 @@ async function baselines(data: Cifar10Folders, modelDir: string, workRoot: strin
 export const INFORMATION_SAMPLES = 1024;
 
 async function heldOutInformation(modelDir: string, data: Cifar10Folders, options: TrainShippedOptions) {
-  const files = (await scanFolder(data.test)).files.map((f) => f.path).sort();
+  const files = (await options.openFolder(data.test).list()).photos.sort();
   const sample = samplePhotos(files, INFORMATION_SAMPLES);
   const { encoder } = await loadDimEncoder(modelDir);
   try {
-    const measured = await measureInformation(encoder, sample, { signal: options.signal });
+    const measured = await measureInformation(encoder, sample, { decode: options.decode, signal: options.signal });
     return { ...measured, heldOut: `${measured.samples} CIFAR-10 test images (seeded random sample; never trained on)` };
   } finally {
     encoder.dispose();
@@ -105,7 +110,7 @@ async function finishedRun(workDir: string): Promise<boolean> {
   return card.completed === 'all epochs' && card.epochs === sharedRecipe.epochs;
 }
 
-export async function trainShipped(name: string, options: TrainShippedOptions = {}): Promise<TrainShippedResult> {
+export async function trainShipped(name: string, options: TrainShippedOptions): Promise<TrainShippedResult> {
   const recipe = shippedRecipe(name);
   const log = options.log ?? (() => undefined);
   const workRoot = resolve(options.workRoot ?? join(repoRoot, '.cache', 'shipped'));
@@ -123,7 +128,7 @@ export async function trainShipped(name: string, options: TrainShippedOptions = 
     const resume = existsSync(checkpointDir);
     log(resume ? `resuming ${name} from ${checkpointDir}` : `training ${name} from scratch (${sharedRecipe.epochs} epochs)`);
     const result = await train({
-      folder: data.train,
+      photos: options.openFolder(data.train),
       out: workDir,
       name,
       resume,

@@ -3,8 +3,10 @@
  *
  * In the desktop app the preload script has already put one on `window.dimsearch` (IPC).
  * In a browser (web mode) we build the same object over HTTP: each call is POST /api/<name>,
- * events arrive over one EventSource. The per-launch token comes in the page's URL once; it is
- * kept in sessionStorage (so a reload works) and removed from the address bar.
+ * events arrive over one EventSource. The token comes in the page's URL once; it is kept in
+ * localStorage (the library keeps the same token from launch to launch, so a bookmark of the bare
+ * address works) and removed from the address bar. Without a token, or with a refused one, the page
+ * shows one explanation instead of the app (tokenProblem).
  */
 import {
   callNames,
@@ -30,12 +32,30 @@ function takeToken(): string {
   const url = new URL(window.location.href);
   const fromUrl = url.searchParams.get('token');
   if (fromUrl) {
-    sessionStorage.setItem(tokenKey, fromUrl);
+    localStorage.setItem(tokenKey, fromUrl);
     url.searchParams.delete('token');
     history.replaceState(null, '', url.pathname + url.search + url.hash);
     return fromUrl;
   }
-  return sessionStorage.getItem(tokenKey) ?? '';
+  return localStorage.getItem(tokenKey) ?? '';
+}
+
+export type TokenProblem = 'missing' | 'wrong';
+let tokenProblem: TokenProblem | null = null;
+const tokenListeners = new Set<(problem: TokenProblem) => void>();
+function reportTokenProblem(problem: TokenProblem): void {
+  if (tokenProblem) return;
+  tokenProblem = problem;
+  // A refused token is forgotten, so the next visit with the right link starts clean.
+  if (problem === 'wrong') localStorage.removeItem(tokenKey);
+  for (const listener of tokenListeners) listener(problem);
+}
+
+/** Web mode: told once when the page has no token or the server refuses it (the page then explains). */
+export function onTokenProblem(listener: (problem: TokenProblem) => void): () => void {
+  tokenListeners.add(listener);
+  if (tokenProblem) listener(tokenProblem);
+  return () => tokenListeners.delete(listener);
 }
 
 export type ConnectionState = 'connecting' | 'open' | 'lost';
@@ -58,6 +78,7 @@ function createHttpApi(token: string): { api: Api; onConnection(listener: Connec
         throw new Error(`${name}: the server answered ${response.status} ${response.statusText}`);
       }
       if (response.status === 401) {
+        reportTokenProblem('wrong');
         throw new Error('this page has no valid token: open the link that `npm run serve` printed (each launch has its own)');
       }
       if (!response.ok) {
@@ -109,6 +130,7 @@ function createHttpApi(token: string): { api: Api; onConnection(listener: Connec
 }
 
 const token = isDesktop ? '' : takeToken();
+if (!isDesktop && !token) reportTokenProblem('missing');
 const http = isDesktop ? null : createHttpApi(token);
 
 /** The back end, whichever shell we run in. */

@@ -24,14 +24,23 @@ export function formatScore(score: number): string {
   return score.toFixed(3);
 }
 
+/**
+ * A path as a person reads it: the back end keeps each byte of a file name that is not UTF-8 as a
+ * character of U+EF80–U+EFFF (main/core/file-names.ts); it shows as U+FFFD.
+ */
+export function shownPath(path: string): string {
+  return path.replace(/[\uEF80-\uEFFF]/g, '\uFFFD');
+}
+
 /** Last path segment, for either separator (paths may come from Windows). */
 export function baseName(path: string): string {
-  const parts = path.split(/[\\/]/);
+  const parts = shownPath(path).split(/[\\/]/);
   return parts[parts.length - 1] || path;
 }
 
 /** The folder part of a path, shortened from the left when long. */
-export function folderName(path: string, max = 48): string {
+export function folderName(stored: string, max = 48): string {
+  const path = shownPath(stored);
   const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
   const folder = cut > 0 ? path.slice(0, cut) : path;
   return folder.length > max ? `…${folder.slice(folder.length - max + 1)}` : folder;

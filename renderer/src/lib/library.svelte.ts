@@ -4,7 +4,7 @@
  * Views read it and call its methods; only this file talks to the Api (through client.ts).
  */
 import { SvelteMap } from 'svelte/reactivity';
-import type { JobFinished, JobProgress, LibraryInfo, Photo, SearchHit, Skipped } from '../../../main/api/contract';
+import type { FolderSummary, JobFinished, JobProgress, LibraryInfo, Photo, PhotoSort, SearchHit, Skipped } from '../../../main/api/contract';
 import { api, isDesktop } from './client';
 import { errorMessage } from './format';
 
@@ -18,6 +18,9 @@ export interface Notice {
   id: number;
   tone: 'error' | 'info';
   text: string;
+  /** Notices of one kind (e.g. 'not-image') share a key: a new one updates the notice and its count. */
+  key?: string;
+  count: number;
 }
 
 /** Reads a file's bytes as base64 (FileReader's data URL, without the prefix). */
@@ -47,6 +50,14 @@ export class LibraryState {
   searching = $state(false);
   searchError = $state<string | null>(null);
   k = $state(12);
+  /** Results scoring below this are hidden (0: show all k). */
+  minScore = $state(0);
+  /** The full-size viewer: open on a position of the grid or of the results, else null. */
+  viewing = $state<{ source: 'grid' | 'results'; index: number } | null>(null);
+  /** The grid's order, and the folder it is narrowed to (null: every photo). */
+  sort = $state<PhotoSort>('folder');
+  folder = $state<string | null>(null);
+  folders = $state<{ roots: FolderSummary[]; folders: FolderSummary[] }>({ roots: [], folders: [] });
 
   readonly desktop = isDesktop;
 
@@ -80,12 +91,17 @@ export class LibraryState {
   /** Reload library facts, the photo count and the skipped list; the grid refetches its pages. */
   async refresh(): Promise<void> {
     try {
-      const [info, first, skipped] = await Promise.all([
+      const [info, first, skipped, folders] = await Promise.all([
         api.libraryInfo({}),
-        api.listPhotos({ offset: 0, limit: pageSize }),
+        api.listPhotos({ offset: 0, limit: pageSize, ...this.listing() }),
         api.listSkipped({}),
+        api.listFolders({}),
       ]);
       this.info = info;
+      this.folders = folders;
+      // A page opened while an index job runs shows it at once (not "No photos found" until its first event).
+      if (info.indexing && !this.job && !this.endedJobs.has(info.indexing.jobId)) this.job = info.indexing;
+      if (this.folder && !folders.roots.some((r) => this.folder === r.path || this.folder!.startsWith(r.path))) this.folder = null;
       this.loadError = null;
       this.generation += 1;
       this.total = first.total;
@@ -124,7 +140,7 @@ export class LibraryState {
     // Deferred so that reading the grid never writes state while it renders.
     queueMicrotask(async () => {
       try {
-        const { photos, total } = await api.listPhotos({ offset: pageNumber * pageSize, limit: pageSize });
+        const { photos, total } = await api.listPhotos({ offset: pageNumber * pageSize, limit: pageSize, ...this.listing() });
         if (generation !== this.generation) return;
         this.pages.set(pageNumber, { generation, photos });
         this.total = total;
@@ -134,6 +150,27 @@ export class LibraryState {
         this.inFlight.delete(key);
       }
     });
+  }
+
+  /** The grid's order and folder, as listPhotos takes them. */
+  private listing(): { sort: PhotoSort; folder?: string } {
+    return { sort: this.sort, ...(this.folder ? { folder: this.folder } : {}) };
+  }
+
+  /** Show the grid in another order, or narrowed to a folder (null: all); pages load afresh. */
+  setListing(sort: PhotoSort, folder: string | null): Promise<void> {
+    this.sort = sort;
+    this.folder = folder;
+    // Pages are not dropped: each stays until its refetch in the new order lands (refresh bumps the generation).
+    return this.refresh();
+  }
+
+  /** Take a folder out of the library (its photos leave the index; the files stay). */
+  async removeFolder(path: string): Promise<void> {
+    const { removed } = await api.removeFolder({ path });
+    this.lastFinished = null;
+    this.notify('info', `Removed ${path} from the library: ${removed} ${removed === 1 ? 'photo' : 'photos'} left the index. The files on disk are untouched.`);
+    await this.refresh();
   }
 
   async addFolder(path: string): Promise<void> {
@@ -181,7 +218,7 @@ export class LibraryState {
 
   async searchImageFile(file: File): Promise<void> {
     if (file.type && !file.type.startsWith('image/')) {
-      this.notify('error', `${file.name} is not an image (${file.type}).`);
+      this.notifyNotImage(file.name);
       return;
     }
     let base64: string;
@@ -200,6 +237,11 @@ export class LibraryState {
     return this.query ? this.runSearch() : Promise.resolve();
   }
 
+  /** The hits shown: those at or above the minimum similarity. */
+  get shownResults(): SearchHit[] {
+    return this.results.filter((hit) => hit.score >= this.minScore);
+  }
+
   closeResults(): void {
     this.setQuery(null);
     this.results = [];
@@ -215,10 +257,26 @@ export class LibraryState {
     }
   }
 
-  notify(tone: Notice['tone'], text: string): void {
+  notify(tone: Notice['tone'], text: string, key?: string): void {
+    const same = key ? this.notices.find((n) => n.key === key) : undefined;
+    if (same) {
+      // One notice that counts, rather than a stack of the same popup.
+      this.notices = this.notices.map((n) => (n === same ? { ...n, text, count: n.count + 1 } : n));
+      return;
+    }
     const id = ++this.noticeSeq;
-    this.notices = [...this.notices, { id, tone, text }];
-    if (tone === 'info') setTimeout(() => this.dismiss(id), 6000);
+    this.notices = [...this.notices, { id, tone, text, count: 1, ...(key ? { key } : {}) }];
+    if (tone === 'info') setTimeout(() => this.dismiss(id), 8000);
+  }
+
+  private notImages: string[] = [];
+  /** Files that are not images, dropped or picked: one notice naming how many and which. */
+  notifyNotImage(name: string): void {
+    if (!this.notices.some((n) => n.key === 'not-image')) this.notImages = [];
+    this.notImages.push(name);
+    const n = this.notImages.length;
+    const names = this.notImages.slice(-3).join(', ') + (n > 3 ? ', …' : '');
+    this.notify('error', n === 1 ? `${name} is not an image, so it cannot be searched with.` : `${n} files are not images, so they cannot be searched with: ${names}`, 'not-image');
   }
 
   dismiss(id: number): void {
@@ -237,9 +295,10 @@ export class LibraryState {
     this.searching = true;
     this.searchError = null;
     try {
+      // A library photo is shown once, as the query: ask for one more and leave it out of the hits.
       const hits =
         query.kind === 'photo'
-          ? await api.searchByPhoto({ id: query.id, k: this.k })
+          ? (await api.searchByPhoto({ id: query.id, k: this.k + 1 })).filter((hit) => hit.id !== query.id).slice(0, this.k)
           : await api.searchByImage({ name: query.name, base64: query.base64, k: this.k });
       if (seq === this.searchSeq) this.results = hits;
     } catch (error) {

@@ -2,7 +2,7 @@
  * Which view the workspace shows, and the photo the Compare and Feature maps views look at
  * (set from the results panel, or by clicking a photo inside those views).
  */
-export type View = 'library' | 'compare' | 'features' | 'train';
+export type View = 'library' | 'compare' | 'features' | 'train' | 'duplicates';
 
 export interface FocusPhoto {
   id: number;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { callNames, calls, events as eventSchemas, parseInput, type Backend, type CallName, type CallOutput, type EventName } from '../../../main/api/contract';
 import { createBackend, type DesktopShell } from '../../../main/core/backend';
 import type { ImageEncoder } from '../../../main/ml/image-encoder';
+import { defaultModelName } from '../../../main/ml/default-model';
 import { nearDuplicate, writeBadFiles, writePhotos } from '../../fixtures/photos';
 
 let root: string;
@@ -65,8 +66,9 @@ test('libraryInfo describes an empty library and its model; web mode has no desk
   const info = await call('libraryInfo', {});
   assert.equal(info.libraryDir, join(root, 'library'));
   assert.deepEqual([info.folders, info.photoCount, info.skippedCount, info.desktop], [[], 0, 0, false]);
-  assert.equal(info.model.name, 'dim-both');
-  assert.match(info.model.id, /^dim-both-[0-9a-f]{12}$/);
+  // The default model: the shipped photo encoder once published, else dim-both (ml/default-model.ts).
+  assert.equal(info.model.name, defaultModelName());
+  assert.match(info.model.id, new RegExp(`^${defaultModelName()}-[0-9a-f]{12}$`));
   assert.ok(info.model.dim > 0 && info.model.inputSize > 0);
   assert.equal(await call('pickFolder', {}), null);
   assert.equal(await call('showInFolder', { id: 1 }), false);

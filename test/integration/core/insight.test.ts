@@ -83,7 +83,7 @@ after(async () => {
 });
 
 test('startTraining trains in a worker, streams trainStep events, and saves a loadable model with its curves', async () => {
-  const { jobId, name } = await call('startTraining', { objective: 'both', estimator: 'jsd', epochs: 1, batchSize: 4, limit: 8, name: 'tiny' });
+  const { jobId, name } = await call('startTraining', { objective: 'both', estimator: 'jsd', epochs: 1, batchSize: 4, limit: 8, size: 32, name: 'tiny' });
   assert.equal(name, 'tiny');
   const finished = await finishedOf(jobId);
   assert.equal(finished.status, 'done', finished.error);
@@ -123,7 +123,7 @@ test('startTraining trains in a worker, streams trainStep events, and saves a lo
 });
 
 test('one training at a time; cancel stops it and leaves no model or checkpoint; bad requests are refused', async () => {
-  const { jobId } = await call('startTraining', { objective: 'global', estimator: 'dv', epochs: 200, batchSize: 4, name: 'long' });
+  const { jobId } = await call('startTraining', { objective: 'global', estimator: 'dv', epochs: 200, batchSize: 4, size: 32, name: 'long' });
   await assert.rejects(call('startTraining', { objective: 'local', estimator: 'jsd', epochs: 1 }), /already running/);
   await firstStepOf(jobId);
   const active = await call('activeTraining', {});
@@ -144,11 +144,16 @@ test('one training at a time; cancel stops it and leaves no model or checkpoint;
   assert.throws(() => parseInput('startTraining', { objective: 'both', estimator: 'jsd', epochs: 1, name: '../escape' }), /model name/);
 });
 
-test('compareSearch indexes a model once, then answers each model’s neighbours and their overlap', async () => {
+test('compareSearch indexes a model once (when asked), then answers each model’s neighbours and their overlap', async () => {
   const current = (await call('libraryInfo', {})).model.id;
   const { photos: list } = await call('listPhotos', { offset: 0, limit: 20 });
   const query = list[4].id;
-  const first = await call('compareSearch', { id: query, k: 5, models: [current, trainedId] });
+  // Unasked, a model without codes only says so: encoding the library again is heavy, the page asks first.
+  const unasked = await call('compareSearch', { id: query, k: 5, models: [current, trainedId] });
+  assert.equal(unasked.columns[1].indexingJobId, null);
+  assert.equal(unasked.columns[1].coded, 0);
+  assert.match(unasked.columns[1].note!, /has no .* code yet/);
+  const first = await call('compareSearch', { id: query, k: 5, models: [current, trainedId], computeMissing: true });
   assert.deepEqual(first.columns.map((c) => c.modelId), [current, trainedId]);
   const [own, other] = first.columns;
   assert.equal(own.hits.length, 5);

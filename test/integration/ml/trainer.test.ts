@@ -10,11 +10,14 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { train, type TrainOptions } from '../../../main/ml/dim/trainer';
-import { runTrainingInWorker } from '../../../main/ml/dim/train-in-worker';
-import { loadEncoder } from '../../../main/ml/models';
+import { runTrainingInWorker } from '../../../main/core/training/train-in-worker';
+import { folderPhotoSource } from '../../../main/core/training/photo-sources';
+import { loadDimEncoder, loadEncoder } from '../../../main/ml/models';
 import { makeDataset } from './dataset';
 
 const folder = await makeDataset(32, { bad: true });
+/** The trainer is handed its photos (ml never reads folders): core's folder source. */
+const photos = folderPhotoSource(folder);
 const tiny = { inputSize: 16, blockWidths: [8, 16], headWidths: [16], zDim: 16, criticHidden: [32, 32], batchSize: 8 } satisfies Partial<TrainOptions>;
 
 async function outDir(): Promise<string> {
@@ -23,7 +26,7 @@ async function outDir(): Promise<string> {
 
 test('a short run lowers the loss and raises the MI estimates; bad files are skipped with a reason', async () => {
   const out = await outDir();
-  const result = await train({ ...tiny, folder, out, epochs: 8, estimator: 'jsd', learningRate: 3e-3 });
+  const result = await train({ ...tiny, photos, out, epochs: 8, estimator: 'jsd', learningRate: 3e-3 });
   assert.equal(result.status, 'done');
   assert.equal(result.images, 32);
   assert.equal(result.history.length, 8);
@@ -47,7 +50,7 @@ test('a short run lowers the loss and raises the MI estimates; bad files are ski
 });
 
 test('resume continues the same run: an interrupted run ends where an uninterrupted one does', async () => {
-  const common = { ...tiny, folder, epochs: 2, estimator: 'dv' as const, seed: 5, keepCheckpoint: true };
+  const common = { ...tiny, photos, epochs: 2, estimator: 'dv' as const, seed: 5, keepCheckpoint: true };
   const straightOut = await outDir();
   const straight = await train({ ...common, out: straightOut });
   const resumedOut = await outDir();
@@ -76,7 +79,7 @@ test('cancel leaves a usable checkpoint that a resume finishes (augmented two-vi
   let steps = 0;
   const cancelled = await train({
     ...tiny,
-    folder,
+    photos,
     out,
     epochs: 2,
     augment: true,
@@ -90,7 +93,7 @@ test('cancel leaves a usable checkpoint that a resume finishes (augmented two-vi
   assert.ok(cancelled.checkpoint && existsSync(join(cancelled.checkpoint, 'state.json')));
   const state = JSON.parse(await readFile(join(cancelled.checkpoint, 'state.json'), 'utf8'));
   assert.equal(state.stepsDone, 2);
-  const resumed = await train({ folder, out, resume: true });
+  const resumed = await train({ photos, out, resume: true });
   assert.equal(resumed.status, 'done');
   assert.equal(resumed.steps, 8);
   const card = JSON.parse(await readFile(join(out, 'card.json'), 'utf8'));
@@ -101,8 +104,36 @@ test('cancel leaves a usable checkpoint that a resume finishes (augmented two-vi
 test('the worker entry trains off the caller thread, reporting progress', async () => {
   const out = await outDir();
   const phases = new Set<string>();
-  const result = await runTrainingInWorker({ ...tiny, folder, out, epochs: 1, estimator: 'infonce', onProgress: (p) => phases.add(p.phase) });
+  const result = await runTrainingInWorker({ ...tiny, photos: { kind: 'folder', folder }, out, epochs: 1, estimator: 'infonce', onProgress: (p) => phases.add(p.phase) });
   assert.equal(result.status, 'done');
   assert.ok(phases.has('training') && phases.has('saving'), [...phases].join(','));
   assert.ok(existsSync(join(out, 'model.json')));
+});
+
+test('initialModel starts the encoder from a trained model (its architecture, its weights); the critics start fresh', async () => {
+  const base = await outDir();
+  await train({ ...tiny, photos, out: base, epochs: 1, augmentation: 'photo' });
+  const out = await outDir();
+  // The options' architecture is overridden by the model's; a vanishing learning rate keeps its weights.
+  const result = await train({ photos, out, inputSize: 32, zDim: 64, criticHidden: [32, 32], batchSize: 8, epochs: 1, maxSteps: 1, saveModelOnStop: true, learningRate: 1e-12, augmentation: 'photo', initialModel: base });
+  assert.equal(result.status, 'stopped');
+  const [before, after] = await Promise.all([loadDimEncoder(base), loadDimEncoder(out)]);
+  try {
+    assert.deepEqual(after.encoder.options, before.encoder.options, 'the architecture is the starting model’s');
+    let compared = 0;
+    for (const [name, variable] of before.encoder.variables) {
+      if (!variable.trainable) continue; // BatchNorm's moving statistics follow the new photos
+      const a = variable.dataSync();
+      const b = after.encoder.variables.get(name)!.dataSync();
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-6, `${name}[${i}] kept (${a[i]} vs ${b[i]})`);
+      compared++;
+    }
+    assert.ok(compared > 4);
+    const card = JSON.parse(await readFile(join(out, 'card.json'), 'utf8'));
+    assert.deepEqual(card.initialisedFrom, { name: before.info.name, id: before.info.id });
+    assert.equal(card.augmentation, 'photo');
+  } finally {
+    before.encoder.dispose();
+    after.encoder.dispose();
+  }
 });

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listOverlap } from '../../../main/core/library/compare';
 import { CurveRecorder, readCurves, saveCurves } from '../../../main/core/training/curves';
-import { defaultModelName } from '../../../main/core/training/training-manager';
+import { trainedModelName } from '../../../main/core/training/training-manager';
+import { trainingDefaults, withOverrides } from '../../../main/ml/dim/train-defaults';
 import { TrainingRequest } from '../../../main/api/contract';
 
 const hit = (id: number) => ({ id, path: `/p/${id}.jpg`, score: 1 - id / 100 });
@@ -58,9 +59,13 @@ test('readCurves: curves.json when saved, else the card’s per-epoch history, e
   }
 });
 
-test('default model names say what was trained and are valid names', () => {
+test('default model names say what was trained (or which model was adapted) and are valid names', () => {
   const request = { objective: 'local' as const, estimator: 'infonce' as const, epochs: 3, size: 64 as const };
-  const name = defaultModelName(request, new Date('2026-11-22T01:02:03Z'));
+  const recipe = withOverrides(trainingDefaults, { objective: 'local', estimator: 'infonce', epochs: 3, inputSize: 64 });
+  const name = trainedModelName(recipe, null, new Date('2026-11-22T01:02:03Z'));
   assert.equal(name, 'dim-local-infonce-64px-20261122-010203');
   assert.ok(TrainingRequest.safeParse({ ...request, name }).success);
+  const adapted = trainedModelName(recipe, { name: 'dim-photo-both' }, new Date('2026-11-22T01:02:03Z'));
+  assert.equal(adapted, 'dim-photo-both-adapted-20261122-010203');
+  assert.ok(TrainingRequest.safeParse({ name: adapted }).success);
 });

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isPhotoName, scanFolder, UNDECODABLE_NAME_REASON, type ScanResult } from '../../../main/core/imaging/scan';
+import { isPhotoName, scanFolder, type ScanResult } from '../../../main/core/imaging/scan';
+import { bytesOfPath, displayPath, pathFromBytes } from '../../../main/core/file-names';
+import { exclusionTest } from '../../../main/core/library/exclusions';
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'dimsearch-scan-'));
@@ -21,7 +23,8 @@ test('photo extensions are recognised case-insensitively, others ignored', async
   assert.deepEqual(files.map((f) => f.path), photos.map((n) => join(dir, n)).sort());
   assert.deepEqual(skipped, []);
   assert.equal(isPhotoName('x.Jpg'), true);
-  assert.equal(isPhotoName('x.heic'), false);
+  assert.equal(isPhotoName('x.heic'), true);
+  assert.equal(isPhotoName('x.mov'), false);
   assert.equal(files[0]!.size, 1);
   assert.ok(files[0]!.mtimeMs > 0);
 });
@@ -129,17 +132,34 @@ test('an aborted scan stops with an abort error', async (t) => {
   await assert.rejects(scanFolder(dir, { signal: controller.signal }), { name: 'AbortError' });
 });
 
-test('names that are not valid UTF-8 are reported; a name really containing U+FFFD is scanned', async (t) => {
+test('names that are not valid UTF-8 are found by their bytes, in files and folders; a name really containing U+FFFD is scanned as it is', async (t) => {
   const dir = await tempDir(t);
-  const bytes = Buffer.concat([Buffer.from(`${dir}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from('.jpg')]);
-  await writeFile(bytes, 'x');
-  await mkdir(Buffer.concat([Buffer.from(`${dir}/folder-`), Buffer.from([0xc3])]));
+  const bad = Buffer.concat([Buffer.from(`${dir}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from('.jpg')]);
+  await writeFile(bad, 'x');
+  const folder = Buffer.concat([Buffer.from(`${dir}/folder-`), Buffer.from([0xc3])]);
+  await mkdir(folder);
+  const inside = Buffer.concat([folder, Buffer.from('/caf'), Buffer.from([0xe9]), Buffer.from('.jpg')]);
+  await writeFile(inside, 'xy');
   await writeFile(join(dir, 'real-\uFFFD.jpg'), 'x'); // valid UTF-8 (EF BF BD): a normal file
   const { files, skipped } = await scanFolder(dir);
-  assert.deepEqual(files.map((f) => f.path), [join(dir, 'real-\uFFFD.jpg')]);
-  assert.deepEqual(
-    skipped.map((s) => s.path).sort(),
-    [join(dir, 'bad-\uFFFD\uFFFD.jpg'), join(dir, 'folder-\uFFFD')].sort(),
-  );
-  for (const s of skipped) assert.equal(s.reason, UNDECODABLE_NAME_REASON);
+  assert.deepEqual(skipped, []);
+  const expected = [pathFromBytes(bad), pathFromBytes(inside), join(dir, 'real-\uFFFD.jpg')].sort();
+  assert.deepEqual(files.map((f) => f.path), expected);
+  // Each maps back to the exact bytes on disk, and shows with U+FFFD.
+  assert.deepEqual(bytesOfPath(files.find((f) => f.size === 2)!.path), inside);
+  assert.equal(displayPath(pathFromBytes(bad)), join(dir, 'bad-\uFFFD\uFFFD.jpg'));
+});
+
+test('exclusion globs leave matching folders and files out, at any depth', async (t) => {
+  const dir = await tempDir(t);
+  for (const sub of ['a/node_modules/pkg', 'a/@eaDir', 'b', 'node_modules']) await mkdir(join(dir, sub), { recursive: true });
+  for (const file of ['a/node_modules/pkg/x.jpg', 'a/@eaDir/thumb.jpg', 'a/keep.jpg', 'b/skip-me.jpg', 'b/keep.png', 'node_modules/y.jpg']) {
+    await writeFile(join(dir, file), 'x');
+  }
+  const { files } = await scanFolder(dir, { isExcluded: exclusionTest(['**/node_modules', '**/@eaDir', 'b/skip-*'])! });
+  assert.deepEqual(files.map((f) => f.path), [join(dir, 'a/keep.jpg'), join(dir, 'b/keep.png')]);
+});
+
+test('HEIC and camera RAW files are photos', () => {
+  for (const name of ['a.heic', 'a.HEIF', 'a.dng', 'a.CR2', 'a.cr3', 'a.nef', 'a.arw', 'a.orf', 'a.rw2', 'a.raf', 'a.pef']) assert.ok(isPhotoName(name), name);
 });

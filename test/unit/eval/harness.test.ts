@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { initBackend } from '../../../main/ml/backend';
 import { loadLabelledSplit } from '../../../main/ml/eval/dataset';
+import { decodeModelPixels } from '../../../main/core/imaging/decode';
 import { evaluateEncoder } from '../../../main/ml/eval/harness';
 import { PixelsEncoder } from '../../../main/ml/eval/pixels';
 import { createRandomEncoder } from '../../../main/ml/models';
@@ -47,7 +48,7 @@ after(async () => {
 
 test('identical images within a class: 100 % at every k, precision@10 is the class share of the bank', async () => {
   const encoder = new PixelsEncoder(SIZE);
-  const result = await evaluateEncoder(encoder, join(root, 'train'), join(root, 'test'));
+  const result = await evaluateEncoder(encoder, join(root, 'train'), join(root, 'test'), { decode: decodeModelPixels });
   assert.equal(result.bank, 12);
   assert.equal(result.n, 6); // the broken file is left out and listed, not scored
   assert.equal(result.failed.length, 1);
@@ -64,7 +65,7 @@ test('--limit takes the first N files of each class in sorted order, in both spl
   const split = await loadLabelledSplit(dir, { limit: 2 });
   assert.deepEqual(split.paths.map((p) => p.slice(dir.length + 1)), ['a/1.png', 'a/10.png']);
 
-  const result = await evaluateEncoder(new PixelsEncoder(SIZE), join(root, 'train'), join(root, 'test'), { limit: 1 });
+  const result = await evaluateEncoder(new PixelsEncoder(SIZE), join(root, 'train'), join(root, 'test'), { decode: decodeModelPixels, limit: 1 });
   assert.equal(result.bank, 3);
   assert.equal(result.n, 3);
   assert.equal(result.knn.precision, 100 / 3); // depth clamps to the 3-image bank: 1 of 3 shares the label
@@ -74,14 +75,14 @@ test('a test class the train split lacks is refused with a clear error', async (
   const dir = join(root, 'extra-test');
   await mkdir(join(dir, 'unicorns'), { recursive: true });
   await writePattern(join(dir, 'unicorns', '0.png'), 'ramp');
-  await assert.rejects(evaluateEncoder(new PixelsEncoder(SIZE), join(root, 'train'), dir), /'unicorns' are not among the known classes/);
-  await assert.rejects(evaluateEncoder(new PixelsEncoder(SIZE), join(root, 'nowhere'), dir), /no such folder/);
+  await assert.rejects(evaluateEncoder(new PixelsEncoder(SIZE), join(root, 'train'), dir, { decode: decodeModelPixels }), /'unicorns' are not among the known classes/);
+  await assert.rejects(evaluateEncoder(new PixelsEncoder(SIZE), join(root, 'nowhere'), dir, { decode: decodeModelPixels }), /no such folder/);
 });
 
 test('the random baseline encoder (same architecture, seeded) also separates identical images', async () => {
   const encoder = await createRandomEncoder({ inputSize: SIZE, seed: 3 });
   try {
-    const result = await evaluateEncoder(encoder, join(root, 'train'), join(root, 'test'));
+    const result = await evaluateEncoder(encoder, join(root, 'train'), join(root, 'test'), { decode: decodeModelPixels });
     assert.deepEqual(result.knn.accuracy, { 1: 100, 20: 100, 200: 100 });
     assert.equal(result.knn.precision, 40);
   } finally {

@@ -1,13 +1,19 @@
 /**
  * Run a training in a worker thread (./train-worker.ts) so the caller's event loop — the app's
- * main process or a server — stays responsive. Same options and result as train(); progress
- * arrives through onProgress, cancel through the AbortSignal.
+ * main process or a server — stays responsive. Same options and result as train(), except that
+ * the photos are described as plain data (a PhotoSourceSpec: functions cannot cross to a worker),
+ * which the worker turns back into core's photo source. Progress arrives through onProgress,
+ * cancel through the AbortSignal.
  */
 import { Worker } from 'node:worker_threads';
-import type { TrainOptions, TrainProgress, TrainResult } from './trainer';
+import type { PhotoSourceSpec } from '../../ml/data/photo-source';
+import type { TrainOptions, TrainProgress, TrainResult } from '../../ml/dim/trainer';
 
-export function runTrainingInWorker(options: TrainOptions): Promise<TrainResult> {
+export type WorkerTrainOptions = Omit<TrainOptions, 'photos' | 'executor'> & { photos: PhotoSourceSpec };
+
+export function runTrainingInWorker(options: WorkerTrainOptions): Promise<TrainResult> {
   const { signal, onProgress, ...data } = options;
+  // Beside this file in the sources; beside main.js in the built app (main/app/build.mjs bundles it there).
   const entry = new URL(`./train-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
   return new Promise<TrainResult>((resolve, reject) => {
     // Running from TypeScript sources: the worker registers tsx before importing its entry

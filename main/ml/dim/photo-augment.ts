@@ -1,0 +1,149 @@
+/**
+ * Augmented views for photos (REFERENCE's photo recipe, grown with the edits people make), on NHWC
+ * float32 pixels in [-0.5, 0.5]. Each view of each image independently:
+ *   (i)   a random resized crop: 20–100 % of the area, aspect 3/4–4/3, from the source square
+ *         (side `sourceSize`) to the output square (side `outputSize`), bilinear;
+ *   (ii)  mirrored with probability ½, turned by up to ±8° with probability 0.3 (a photo straightened);
+ *   (iii) with probability 0.8, brightness, contrast and saturation jitter of ±0.4;
+ *   (iv)  grey with probability 0.2; (v) a light blur with probability 0.2 (a rescaled or soft copy).
+ * The crop scale is what teaches a code what an object is; pad-and-crop (augment.ts) is too weak for
+ * photos. Plain typed-array code, seeded, no tensors: the same in any runtime.
+ */
+import { Rng } from './random';
+
+export interface PhotoAugmentOptions {
+  /** Area share of the crop, [min, max]. */
+  scale: [number, number];
+  /** Aspect ratio (width / height) of the crop, [min, max]. */
+  ratio: [number, number];
+  flipProbability: number;
+  rotationProbability: number;
+  /** Largest rotation, degrees. */
+  maxRotationDegrees: number;
+  jitterProbability: number;
+  /** Brightness, contrast and saturation are each scaled by 1 ± this (brightness shifted by half of it). */
+  jitter: number;
+  greyProbability: number;
+  blurProbability: number;
+}
+
+export const defaultPhotoAugment: PhotoAugmentOptions = {
+  scale: [0.2, 1],
+  ratio: [3 / 4, 4 / 3],
+  flipProbability: 0.5,
+  rotationProbability: 0.3,
+  maxRotationDegrees: 8,
+  jitterProbability: 0.8,
+  jitter: 0.4,
+  greyProbability: 0.2,
+  blurProbability: 0.2,
+};
+
+/** Bilinear sample of channel-interleaved RGB at (x, y) in source pixel coordinates, edges clamped. */
+function sampleBilinear(src: Float32Array, base: number, side: number, x: number, y: number, out: Float32Array, at: number): void {
+  const cx = Math.min(side - 1, Math.max(0, x));
+  const cy = Math.min(side - 1, Math.max(0, y));
+  const x0 = Math.floor(cx);
+  const y0 = Math.floor(cy);
+  const x1 = Math.min(side - 1, x0 + 1);
+  const y1 = Math.min(side - 1, y0 + 1);
+  const fx = cx - x0;
+  const fy = cy - y0;
+  const p00 = base + (y0 * side + x0) * 3;
+  const p01 = base + (y0 * side + x1) * 3;
+  const p10 = base + (y1 * side + x0) * 3;
+  const p11 = base + (y1 * side + x1) * 3;
+  for (let c = 0; c < 3; c++) {
+    const top = src[p00 + c] + (src[p01 + c] - src[p00 + c]) * fx;
+    const bottom = src[p10 + c] + (src[p11 + c] - src[p10 + c]) * fx;
+    out[at + c] = top + (bottom - top) * fy;
+  }
+}
+
+/** A [1, 2, 1] / 4 blur in both directions, in place (edges repeated). */
+function blurInPlace(img: Float32Array, base: number, side: number, scratch: Float32Array): void {
+  for (let pass = 0; pass < 2; pass++) {
+    const horizontal = pass === 0;
+    scratch.set(img.subarray(base, base + side * side * 3));
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
+        const before = horizontal ? (y * side + Math.max(0, x - 1)) * 3 : (Math.max(0, y - 1) * side + x) * 3;
+        const here = (y * side + x) * 3;
+        const after = horizontal ? (y * side + Math.min(side - 1, x + 1)) * 3 : (Math.min(side - 1, y + 1) * side + x) * 3;
+        for (let c = 0; c < 3; c++) img[base + here + c] = 0.25 * scratch[before + c] + 0.5 * scratch[here + c] + 0.25 * scratch[after + c];
+      }
+    }
+  }
+}
+
+/**
+ * One augmented view of `count` source squares (side `sourceSize`) as output squares (side
+ * `outputSize`).
+ */
+export function photoAugmentBatch(
+  pixels: Float32Array,
+  count: number,
+  sourceSize: number,
+  outputSize: number,
+  rng: Rng,
+  options: PhotoAugmentOptions = defaultPhotoAugment,
+): Float32Array {
+  const perSource = sourceSize * sourceSize * 3;
+  const perOutput = outputSize * outputSize * 3;
+  if (pixels.length !== count * perSource) throw new Error(`photoAugmentBatch: expected ${count * perSource} values, got ${pixels.length}`);
+  const out = new Float32Array(count * perOutput);
+  const scratch = new Float32Array(perOutput);
+  const [logRatioLo, logRatioHi] = [Math.log(options.ratio[0]), Math.log(options.ratio[1])];
+  for (let k = 0; k < count; k++) {
+    const src = k * perSource;
+    const dst = k * perOutput;
+    // (i) crop box as fractions of the source side, centred at (cx, cy) in [-1, 1] coordinates.
+    const area = rng.uniform(options.scale[0], options.scale[1]);
+    const ratio = Math.exp(rng.uniform(logRatioLo, logRatioHi));
+    const w = Math.min(1, Math.sqrt(area * ratio));
+    const h = Math.min(1, Math.sqrt(area / ratio));
+    const cx = rng.uniform(-1, 1) * (1 - w);
+    const cy = rng.uniform(-1, 1) * (1 - h);
+    const flip = rng.next() < options.flipProbability ? -1 : 1;
+    const angle = rng.next() < options.rotationProbability ? (rng.uniform(-1, 1) * options.maxRotationDegrees * Math.PI) / 180 : 0;
+    const cos = Math.cos(angle);
+    const sin = Math.sin(angle);
+    const jitter = rng.next() < options.jitterProbability;
+    const brightness = rng.uniform(-1, 1) * options.jitter * 0.5;
+    const contrast = 1 + rng.uniform(-1, 1) * options.jitter;
+    const saturation = 1 + rng.uniform(-1, 1) * options.jitter;
+    const grey = rng.next() < options.greyProbability;
+    const blur = rng.next() < options.blurProbability;
+    // (ii) output pixel centre → [-1, 1] → crop box (mirrored, turned about its centre) → source pixels.
+    for (let y = 0; y < outputSize; y++) {
+      const v = ((2 * y + 1) / outputSize - 1) * h;
+      for (let x = 0; x < outputSize; x++) {
+        const u = ((2 * x + 1) / outputSize - 1) * w * flip;
+        const su = cx + cos * u - sin * v;
+        const sv = cy + sin * u + cos * v;
+        sampleBilinear(pixels, src, sourceSize, ((su + 1) * sourceSize - 1) / 2, ((sv + 1) * sourceSize - 1) / 2, out, dst + (y * outputSize + x) * 3);
+      }
+    }
+    if (blur) blurInPlace(out, dst, outputSize, scratch);
+    // (iii) saturation about each pixel's grey, contrast about the image mean, brightness; (iv) grey.
+    let mean = 0;
+    for (let i = dst; i < dst + perOutput; i++) mean += out[i];
+    mean /= perOutput;
+    for (let i = dst; i < dst + perOutput; i += 3) {
+      let r = out[i];
+      let g = out[i + 1];
+      let b = out[i + 2];
+      if (jitter) {
+        const m = (r + g + b) / 3;
+        r = (m + (r - m) * saturation - mean) * contrast + mean + brightness;
+        g = (m + (g - m) * saturation - mean) * contrast + mean + brightness;
+        b = (m + (b - m) * saturation - mean) * contrast + mean + brightness;
+      }
+      if (grey) r = g = b = (r + g + b) / 3;
+      out[i] = Math.min(0.5, Math.max(-0.5, r));
+      out[i + 1] = Math.min(0.5, Math.max(-0.5, g));
+      out[i + 2] = Math.min(0.5, Math.max(-0.5, b));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,19 @@
+/** Score words come from a model's measured `copies`, else from the stated dim-both figures. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FALLBACK_COPIES, minimumChoices, scoreBands, scoreWord } from '../../../renderer/src/lib/similarity';
+
+test('bands follow the card, with the fallback when it has no copies', () => {
+  const card = { copies: { model: 'm', n: 500, top1: 0.9, top10: 0.97, copyScore: { p5: 0.9, p50: 0.97 }, otherScore: { p50: 0.2, p95: 0.5, p99: 0.7 }, measuredOn: 'photos' } };
+  const bands = scoreBands({ name: 'm', card });
+  assert.deepEqual([bands.nearDuplicate, bands.verySimilar, bands.similar, bands.alike], [0.9, 0.7, 0.5, 0.2]);
+  assert.equal(scoreWord(0.95, bands), 'near-duplicate');
+  assert.equal(scoreWord(0.75, bands), 'very similar');
+  assert.equal(scoreWord(0.55, bands), 'similar');
+  assert.equal(scoreWord(0.3, bands), 'loosely alike');
+  assert.equal(scoreWord(0.1, bands), 'unrelated');
+  const fallback = scoreBands({ name: 'x', card: {} });
+  assert.equal(fallback.similar, FALLBACK_COPIES.otherScore.p95);
+  assert.match(fallback.source, /dim-both/);
+  assert.deepEqual(minimumChoices(bands).map((c) => c.value), [0, 0.2, 0.5, 0.7, 0.9]);
+});

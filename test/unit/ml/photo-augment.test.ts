@@ -1,0 +1,76 @@
+/**
+ * The photo augmentation: identity when switched off at the same size, an exact mirror, a crop
+ * that is a zoom of the source, a downscale that averages, seeded, in range.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultPhotoAugment, photoAugmentBatch, type PhotoAugmentOptions } from '../../../main/ml/dim/photo-augment';
+import { Rng } from '../../../main/ml/dim/random';
+
+const size = 6;
+const count = 2;
+const pixels = Float32Array.from({ length: count * size * size * 3 }, (_, i) => ((i * 37) % 101) / 101 - 0.5);
+const off: PhotoAugmentOptions = {
+  scale: [1, 1],
+  ratio: [1, 1],
+  flipProbability: 0,
+  rotationProbability: 0,
+  maxRotationDegrees: 8,
+  jitterProbability: 0,
+  jitter: 0.4,
+  greyProbability: 0,
+  blurProbability: 0,
+};
+const at = (p: Float32Array, side: number, k: number, y: number, x: number, c: number) => p[((k * side + y) * side + x) * 3 + c];
+const close = (a: number, b: number) => Math.abs(a - b) < 1e-6;
+
+test('with every augmentation off and the same size, a view is the image itself', () => {
+  const view = photoAugmentBatch(pixels, count, size, size, new Rng(1), off);
+  view.forEach((v, i) => assert.ok(close(v, pixels[i]), `value ${i}: ${v} vs ${pixels[i]}`));
+});
+
+test('flip mirrors columns; grey makes channels equal', () => {
+  const flipped = photoAugmentBatch(pixels, count, size, size, new Rng(1), { ...off, flipProbability: 1 });
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) assert.ok(close(at(flipped, size, 1, y, x, 2), at(pixels, size, 1, y, size - 1 - x, 2)));
+  const grey = photoAugmentBatch(pixels, count, size, size, new Rng(1), { ...off, greyProbability: 1 });
+  for (let i = 0; i < grey.length; i += 3) assert.ok(grey[i] === grey[i + 1] && grey[i + 1] === grey[i + 2]);
+});
+
+test('halving the side averages 2×2 blocks (bilinear at the block centre)', () => {
+  const half = photoAugmentBatch(pixels, count, size, size / 2, new Rng(1), off);
+  for (let y = 0; y < size / 2; y++)
+    for (let x = 0; x < size / 2; x++) {
+      const mean = (at(pixels, size, 0, 2 * y, 2 * x, 1) + at(pixels, size, 0, 2 * y, 2 * x + 1, 1) + at(pixels, size, 0, 2 * y + 1, 2 * x, 1) + at(pixels, size, 0, 2 * y + 1, 2 * x + 1, 1)) / 4;
+      assert.ok(close(at(half, size / 2, 0, y, x, 1), mean));
+    }
+});
+
+test('a crop of a quarter of the area shows a quarter of the photo, enlarged', () => {
+  // A source whose red channel is the column and green the row: a crop's values stay within one half.
+  const side = 16;
+  const ramp = new Float32Array(side * side * 3);
+  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) ramp.set([x / side - 0.5, y / side - 0.5, 0], (y * side + x) * 3);
+  const view = photoAugmentBatch(ramp, 1, side, side, new Rng(4), { ...off, scale: [0.25, 0.25] });
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < view.length; i += 3) {
+    lo = Math.min(lo, view[i]);
+    hi = Math.max(hi, view[i]);
+  }
+  assert.ok(hi - lo < 0.5 + 1e-6 && hi - lo > 0.4, `the crop spans ${hi - lo} of the width`);
+});
+
+test('the default recipe is seeded and stays in [-0.5, 0.5]; two views differ', () => {
+  const a = photoAugmentBatch(pixels, count, size, 4, new Rng(7), defaultPhotoAugment);
+  const b = photoAugmentBatch(pixels, count, size, 4, new Rng(7), defaultPhotoAugment);
+  assert.deepEqual(a, b);
+  const rng = new Rng(8);
+  const v1 = photoAugmentBatch(pixels, count, size, 4, rng, defaultPhotoAugment);
+  const v2 = photoAugmentBatch(pixels, count, size, 4, rng, defaultPhotoAugment);
+  assert.notDeepEqual(v1, v2);
+  for (const v of [...a, ...v1, ...v2]) assert.ok(v >= -0.5 && v <= 0.5);
+});
+
+test('a batch of the wrong length is refused', () => {
+  assert.throws(() => photoAugmentBatch(new Float32Array(10), 1, size, 4, new Rng(1)), /expected 108 values, got 10/);
+});
