@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +16,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { initBackend } from '../../main/ml/backend';
 import { DimEncoder } from '../../main/ml/dim/encoder';
-import { loadDimEncoder, saveEncoder } from '../../main/ml/models';
+import { loadDimEncoder, nativeModelsDir, saveEncoder } from '../../main/ml/models';
+import { defaultModelName } from '../../main/ml/default-model';
+import { trainedOnOf } from '../../main/ml/model-card';
 import { makePhotoFolder } from './make-photos';
 import { repoRoot, startServe, type ServeProcess } from './serve-process';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const screenshots = join(repoRoot, 'test-results');
 const photoCount = 70;
+/** The model a new library searches with, and what it learned from (the photo encoder once published). */
+const DEFAULT_MODEL = defaultModelName();
+const DEFAULT_TRAINED_ON = trainedOnOf(JSON.parse(readFileSync(join(nativeModelsDir(), DEFAULT_MODEL, 'card.json'), 'utf8')));
 
 /** A model in the library whose codes are all the same (its code head zeroed), its card saying so. */
 async function plantCollapsedModel(libraryDir: string): Promise<void> {
@@ -75,13 +80,13 @@ test('web mode: adapt the search model, compare on held-out photos, choose with 
   await page.goto(server.url);
   await page.waitForFunction((n) => document.querySelector('[data-testid=photo-grid]')?.getAttribute('data-total') === String(n), photoCount, { timeout: 90_000 });
   const shipped = await modelName(page);
-  assert.equal(shipped, 'dim-both');
+  assert.equal(shipped, DEFAULT_MODEL);
   let adaptedName = '';
 
   await t.test('the Train view adapts by default and shows the comparison side by side; nothing switches', async () => {
     await page.locator('[data-testid=tab-train]').click();
     assert.equal(await page.locator('[data-testid=train-mode-adapt]').isChecked(), true, 'adapting is the default');
-    assert.match((await page.locator('[data-testid=train-adapt-hint]').textContent())!, /dim-both/);
+    assert.match((await page.locator('[data-testid=train-adapt-hint]').textContent())!, new RegExp(DEFAULT_MODEL));
     await page.locator('[data-testid=train-epochs]').fill('1');
     await page.locator('[data-testid=train-batch]').fill('16');
     await page.locator('[data-testid=train-start]').click();
@@ -90,19 +95,19 @@ test('web mode: adapt the search model, compare on held-out photos, choose with 
     await page.locator('[data-testid=train-comparison]').waitFor({ timeout: 30_000 });
     const columns = page.locator('[data-testid=comparison-model]');
     assert.deepEqual(await columns.evaluateAll((cs) => cs.map((c) => c.getAttribute('data-role'))), ['current', 'new']);
-    assert.match((await columns.first().textContent())!, /dim-both/);
+    assert.match((await columns.first().textContent())!, new RegExp(DEFAULT_MODEL));
     adaptedName = (await columns.nth(1).textContent())!.replace(/just trained.*$/s, '').trim();
-    assert.match(adaptedName, /^dim-both-adapted-/);
+    assert.match(adaptedName, new RegExp(`^${DEFAULT_MODEL}-adapted-`));
     for (const row of ['copies-top1', 'information', 'spread'])
       assert.equal(await page.locator(`[data-testid=comparison-${row}]`).count(), 2, `${row}: one figure per model`);
     assert.match((await page.locator('[data-testid=comparison-copies-top1]').first().textContent())!, /^\d+\.\d %$/);
     assert.match((await page.locator('[data-testid=comparison-held-out]').textContent())!, /held out of the training/);
     assert.ok((await page.locator('[data-testid=comparison-summary]').textContent())!.length > 20);
     await page.screenshot({ path: join(screenshots, 'adapt-1-comparison.png'), fullPage: true });
-    assert.equal(await modelName(page), 'dim-both', 'the search model is unchanged until the user chooses');
+    assert.equal(await modelName(page), DEFAULT_MODEL, 'the search model is unchanged until the user chooses');
     await page.locator('[data-testid=train-keep]').click();
     await page.locator('[data-testid=train-kept]').waitFor();
-    assert.equal(await modelName(page), 'dim-both');
+    assert.equal(await modelName(page), DEFAULT_MODEL);
   });
 
   await t.test('the model picker lists the models with their figures and flags collapsed codes', async () => {
@@ -111,10 +116,10 @@ test('web mode: adapt the search model, compare on held-out photos, choose with 
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=model-option]').length >= 5);
     const current = page.locator('[data-testid=model-option][data-current=true]');
     assert.equal(await current.count(), 1);
-    assert.match((await current.textContent())!, /dim-both.*CIFAR-10.*kNN@20/s);
+    assert.match((await current.textContent())!, new RegExp(`${DEFAULT_MODEL}.*${DEFAULT_TRAINED_ON}.*kNN@20`, 's'));
     assert.equal(await current.locator('[data-testid=model-use]').count(), 0, 'no switch to the model in use');
     const adapted = page.locator('[data-testid=model-option]', { hasText: adaptedName });
-    assert.match((await adapted.textContent())!, /CIFAR-10, then this library.*edited copies found first/s);
+    assert.match((await adapted.textContent())!, new RegExp(`${DEFAULT_TRAINED_ON}, then this library.*edited copies found first`, 's'));
     const collapsed = page.locator('[data-testid=model-option][data-collapsed=true]');
     assert.equal(await collapsed.count(), 1);
     assert.match((await collapsed.textContent())!, /collapsed-codes.*codes collapsed/s);
@@ -131,8 +136,8 @@ test('web mode: adapt the search model, compare on held-out photos, choose with 
     await page.locator('[data-testid=photo-cell]').nth(2).click();
     await page.locator('[data-testid=result-item]').nth(4).waitFor({ timeout: 30_000 });
     await page.locator('[data-testid=model-picker]').click();
-    await page.locator('[data-testid=model-option]', { hasText: 'dim-both' }).filter({ hasNotText: 'adapted' }).locator('[data-testid=model-use]').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid=model-picker]')?.textContent?.trim() === 'dim-both', null, { timeout: 120_000 });
+    await page.locator('[data-testid=model-option]', { hasText: DEFAULT_MODEL }).filter({ hasNotText: 'adapted' }).locator('[data-testid=model-use]').click();
+    await page.waitForFunction((name) => document.querySelector('[data-testid=model-picker]')?.textContent?.trim() === name, DEFAULT_MODEL, { timeout: 120_000 });
     await page.screenshot({ path: join(screenshots, 'adapt-3-switched-back.png') });
   });
 
