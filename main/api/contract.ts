@@ -111,9 +111,9 @@ export const JobFinished = z.object({
       /**
        * 'add-folder': a folder added; 'reindex': every folder re-scanned; 'exclusions': re-scanned after the
        * folders to leave out changed (its `removed` are photos left out, not files gone); 'watch': files
-       * changed on disk; 'model': codes of another model.
+       * changed on disk; 'model': codes of another model; 'switch': the search switched to another model.
        */
-      purpose: z.enum(['add-folder', 'reindex', 'exclusions', 'watch', 'model']),
+      purpose: z.enum(['add-folder', 'reindex', 'exclusions', 'watch', 'model', 'switch']),
       /** The folder an add-folder or watch run was about. */
       folder: z.string().optional(),
       /** The model whose codes the run computed (its name). */

@@ -201,12 +201,17 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
     : null;
 
   /** Index the library with a model's space as a job (once at a time per model); `then` runs the indexing. */
-  const startModelJob = (space: ModelSpace, model: ModelInfo, run: (signal: AbortSignal, report: JobContext['report']) => Promise<JobResult>) => {
+  const startModelJob = (
+    space: ModelSpace,
+    model: ModelInfo,
+    run: (signal: AbortSignal, report: JobContext['report']) => Promise<JobResult>,
+    purpose: 'model' | 'switch' = 'model',
+  ) => {
     const running = modelJobs.get(space.modelId);
     if (running && jobs.get(running)?.status === 'running') return running;
     const job = startJob('index', async (signal, report) => {
       const result = await run(signal, (phase, done, total, message) => report(phase, done, total, message ?? `${model.name} codes`));
-      return { ...result, ...(isIndexRun(result) ? { report: indexReport('model', result, { modelName: model.name }) } : {}) };
+      return { ...result, ...(isIndexRun(result) ? { report: indexReport(purpose, result, { modelName: model.name }) } : {}) };
     });
     modelJobs.set(space.modelId, job.id);
     void job.finished.then((end) => {
@@ -342,7 +347,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
     async useModel({ model }) {
       const info = await findModel(library.dir, model, modelInfo());
       const space = info.id === library.modelId ? library.primarySpace : await library.openModel(info.dir);
-      const jobId = startModelJob(space, info, (signal, report) => library.switchModel(space, { signal, report }));
+      const jobId = startModelJob(space, info, (signal, report) => library.switchModel(space, { signal, report }), 'switch');
       return { jobId };
     },
     async compareSearch({ id, k, models, computeMissing }) {

@@ -30,7 +30,14 @@ export interface ModelJson {
   name: string;
   architecture: EncoderOptions;
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  /**
+   * The critics the encoder was trained with (optional; not part of the model's id): continuing
+   * the model (adapting it to a library) starts from them instead of fresh ones.
+   */
+  critics?: { path: string; weights: tf.io.WeightsManifestEntry[] };
 }
+
+const CRITICS_FILE = 'critics.bin';
 
 export interface ModelInfo {
   id: string;
@@ -128,20 +135,24 @@ export async function saveEncoder(
   encoder: DimEncoder,
   card: Record<string, unknown>,
   name: string = basename(resolve(dir)),
+  critics: tf.NamedTensorMap | null = null,
 ): Promise<{ id: string; dir: string }> {
   const tensors: tf.NamedTensorMap = Object.fromEntries(encoder.variables);
   const { data, specs } = await encodeNamedTensors(tensors);
+  const saved = critics && Object.keys(critics).length > 0 ? await encodeNamedTensors(critics) : null;
   const modelJson: ModelJson = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     name,
     architecture: encoder.options,
     weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+    ...(saved ? { critics: { path: CRITICS_FILE, weights: saved.specs } } : {}),
   };
   const id = modelIdFor(name, data);
   await writeDirAtomic(dir, {
     'model.json': `${JSON.stringify(modelJson, null, 2)}\n`,
     'weights.bin': data,
+    ...(saved ? { [CRITICS_FILE]: saved.data } : {}),
     'card.json': `${JSON.stringify({ name, id, ...card }, null, 2)}\n`,
   });
   return { id, dir: resolve(dir) };
@@ -189,6 +200,17 @@ export async function loadDimEncoder(dirOrName: string): Promise<{ encoder: DimE
   } finally {
     tf.dispose(Object.values(tensors));
   }
+}
+
+/** The critics saved with a model (ModelJson.critics), or null when it has none. The caller disposes them. */
+export async function readCritics(dirOrName: string): Promise<tf.NamedTensorMap | null> {
+  const model = await readModelDir(dirOrName);
+  const critics = model.modelJson.critics;
+  if (!critics) return null;
+  const path = join(model.dir, critics.path);
+  if (!existsSync(path)) throw new Error(`${join(model.dir, 'model.json')} names critics in ${critics.path}, which is missing`);
+  const bytes = await readFile(path);
+  return tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, critics.weights);
 }
 
 function infoOf(model: ReadModel): ModelInfo {

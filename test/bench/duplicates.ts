@@ -29,6 +29,7 @@ import { DEFAULT_INDEX_PARAMS, VectorIndex } from '../../main/core/index/vector-
 import { Library } from '../../main/core/library/library';
 import { copyEditFor, makeEditedCopy, sampleForCopies } from '../../main/ml/eval/copies';
 import { Rng, deriveSeed } from '../../main/ml/dim/random';
+import { defaultModelName } from '../../main/ml/default-model';
 import { loadEncoder } from '../../main/ml/models';
 import { ClusteredCodes } from './support/clustered-codes';
 
@@ -39,7 +40,7 @@ export async function run(args: string[]): Promise<void> {
     options: {
       photos: { type: 'string', default: '1000' },
       copies: { type: 'string' },
-      model: { type: 'string', default: 'dim-both' },
+      model: { type: 'string', default: defaultModelName() },
       threshold: { type: 'string' },
       seed: { type: 'string', default: '0' },
       n: { type: 'string' },

@@ -131,6 +131,8 @@ test('web mode: adapt the search model, compare on held-out photos, choose with 
   await t.test('the picker switches the search model to the adapted one, with progress, and back', async () => {
     await page.locator('[data-testid=model-option]', { hasText: adaptedName }).locator('[data-testid=model-use]').click();
     await page.waitForFunction((name) => document.querySelector('[data-testid=model-picker]')?.textContent?.trim() === name, adaptedName, { timeout: 120_000 });
+    // The banner says what happened: the search switched, not "Indexed N new or changed photos".
+    await page.locator('[data-testid=job-summary-text]', { hasText: `Search now uses ${adaptedName}` }).waitFor({ timeout: 30_000 });
     // Searches now use it: a click gives results.
     await page.locator('[data-testid=tab-library]').click();
     await page.locator('[data-testid=photo-cell]').nth(2).click();

@@ -2,7 +2,7 @@
  * Issue 17, "a library a person would live in", end to end in web mode (Debian's Chromium): photos
  * shown while they are indexed without a false "No photos found", the query shown once, words on
  * scores and a minimum similarity, the model named, no jump on click, the full-size viewer and its
- * keys, sorting and the folder filter, an empty folder and a removed folder said plainly, `~` in a
+ * keys, sorting (by name, folder and EXIF date taken) and the folder filter, deleted photos said to be gone, an empty folder and a removed folder said plainly, `~` in a
  * typed path, folders left out by a pattern and brought back, one counted notice for dropped
  * non-images, the search model named in every view, and the stable address with its token file
  * and the page that explains a missing or wrong token. Screenshots go to test-results/.
@@ -10,12 +10,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEFAULT_EXCLUSIONS } from '../../main/core/library/exclusions';
-import { makePhotoFolder } from './make-photos';
+import sharp from 'sharp';
+import { encodePhoto, makePhotoFolder, photoPixels } from './make-photos';
 import { repoRoot, startServe, type ServeProcess } from './serve-process';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -228,6 +229,46 @@ test('web mode: a library a person would live in', { skip: !existsSync(chromiumP
     assert.equal(await notices.count(), 1);
     assert.match(await notices.innerText(), /3 files are not images/);
     await page.screenshot({ path: join(screenshots, 'living-3-notice.png') });
+  });
+
+  await t.test('sorting by date taken reads the EXIF date before the file time; deleted photos are said to be gone', async () => {
+    // Three photos whose EXIF dates are later than every file time here (hours ahead: dates further in
+    // the future are not believed) and whose own file times are the oldest of all, in the opposite
+    // order: only their EXIF dates can put them first, in this order.
+    const hour = 3600_000;
+    const two = (n: number) => String(n).padStart(2, '0');
+    // EXIF dates are local time, as the camera's clock shows it.
+    const exifDate = (d: Date) => `${d.getFullYear()}:${two(d.getMonth() + 1)}:${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+    const dated = ['dated-a.jpg', 'dated-b.jpg', 'dated-c.jpg'];
+    for (const [i, name] of dated.entries()) {
+      // Made outside the folder with its old file time, then moved in (as a copy that keeps file times arrives).
+      const staging = join(base, name);
+      const jpeg = await sharp(await encodePhoto(photoPixels(i, i, 900 + i), 'jpeg'))
+        .withExif({ IFD0: { Make: 'test' }, IFD2: { DateTimeOriginal: exifDate(new Date(Date.now() + (3 - i) * hour)) } } as never)
+        .jpeg()
+        .toBuffer();
+      await writeFile(staging, jpeg);
+      const fileTime = new Date(Date.UTC(2001, 0, 1 + (3 - i)));
+      await utimes(staging, fileTime, fileTime);
+      await rename(staging, join(folder.dir, name));
+    }
+    await page.waitForFunction((n) => document.querySelector('[data-testid=photo-count]')?.textContent === String(n), photoCount + 3, { timeout: 60_000 });
+    await page.locator('[data-testid=sort-select]').selectOption('date');
+    const firstThree = () => page.evaluate(() => [0, 1, 2].map((i) => document.querySelector(`#photo-cell-${i}`)?.getAttribute('aria-label')));
+    await page
+      .waitForFunction((names) => names.every((name, i) => document.querySelector(`#photo-cell-${i}`)?.getAttribute('aria-label') === name), dated, { timeout: 30_000 })
+      .catch(() => {}); // the assertion below says what was there instead
+    assert.deepEqual(await firstThree(), dated, 'newest EXIF date first');
+    await page.screenshot({ path: join(screenshots, 'living-4-date-taken.png') });
+
+    // Deleted on disk: the watcher takes them out, and the banner says what happened.
+    for (const name of dated) await rm(join(folder.dir, name));
+    await page.waitForFunction((n) => document.querySelector('[data-testid=photo-count]')?.textContent === String(n), photoCount, { timeout: 60_000 });
+    const summary = page.locator('[data-testid=job-summary-text]', { hasText: 'gone from disk' });
+    await summary.waitFor({ timeout: 30_000 });
+    assert.match(await summary.innerText(), /^Files changed in .*photos: [123] photos? gone from disk and removed from the library\.$/);
+    assert.notEqual(await page.locator('#photo-cell-0').getAttribute('aria-label'), 'dated-a.jpg');
+    await page.locator('[data-testid=sort-select]').selectOption('folder');
   });
 
   await t.test('every view says which model its results come from', async () => {

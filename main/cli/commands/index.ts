@@ -20,7 +20,7 @@ export const usage = formatUsage({
     'files are read again; deleted ones leave the index. Ctrl-C stops cleanly, keeping what is done.',
   options: [
     ['--library, -l <dir>', 'where the index and thumbnails live (made if new)'],
-    ['--model, -m <name|dir>', "the model that encodes the photos (default: the library's)"],
+    ['--model, -m <name|dir>', "the model that encodes the photos; it becomes the library's (default: the library's)"],
     ['--exclude <glob>', "leave out folders matching this pattern, relative to each folder (repeat for more;\n" +
       "replaces the library's patterns; --exclude '' clears them)"],
     ['--json', 'last stdout line: {"indexed","skipped":[{"path","reason"}],"removed","total","exclude",…}'],
@@ -62,6 +62,8 @@ export async function run(args: string[]): Promise<void> {
       },
     });
     endProgress();
+    // A model named here becomes the library's: search and duplicates then use it without --model.
+    if (values.model && !result.cancelled) library.keepModel();
     const photosPerSecond = result.seconds > 0 ? result.indexed / result.seconds : 0;
     if (values.json) {
       printJson({

@@ -227,6 +227,16 @@ export class Library {
     });
   }
 
+  /**
+   * Make the model the library was opened with its model (kept across restarts), as `index
+   * --model` does: the next open without a model named uses it, not the app's default.
+   */
+  keepModel(): void {
+    this.assertOpen();
+    this.store.setMeta('lastModel', this.primary.modelId);
+    if (this.primary.encoder.dir) this.store.setMeta(MODEL_DIR_META, this.primary.encoder.dir);
+  }
+
   get modelId(): string {
     return this.encoder.modelId;
   }

@@ -38,6 +38,12 @@ export interface StepSetup {
    * to a library); the critics and Adam start fresh. Ignored when `state` is given.
    */
   initialEncoder?: Record<string, WireTensor> | null;
+  /**
+   * That model's critics (saved beside it), so continuing it continues the same objective instead
+   * of training the encoder against fresh, random critics. Used where they fit this run's
+   * objective (same critic kind and sizes); otherwise the critics start fresh.
+   */
+  initialCritics?: Record<string, WireTensor> | null;
 }
 
 export interface StepBatch {
@@ -61,6 +67,14 @@ export function fromWire(w: WireTensor): tf.Tensor {
   return tf.tensor(w.data, w.shape, w.dtype);
 }
 
+/** Whether saved critic weights have every name and shape this objective's critics need. */
+function criticsFit(encoder: DimEncoder, options: ObjectiveOptions, critics: tf.NamedTensorMap): boolean {
+  const probe = new DimObjective(encoder, options, { seed: 0 });
+  const needed = [...probe.criticVariables()].map(([name, v]) => [name, v.shape.join('x')] as const);
+  probe.dispose();
+  return needed.every(([name, shape]) => critics[name]?.shape.join('x') === shape);
+}
+
 export class DimTrainStep {
   private constructor(
     private readonly encoder: DimEncoder,
@@ -80,7 +94,17 @@ export class DimTrainStep {
         : initial
           ? new DimEncoder(setup.encoder, { weights: initial })
           : new DimEncoder(setup.encoder, { seed: setup.seeds.encoder });
-      const objective = new DimObjective(encoder, setup.objective, loaded ? { weights: loaded } : { seed: setup.seeds.objective });
+      const critics = !setup.state && setup.initialCritics ? Object.fromEntries(Object.entries(setup.initialCritics).map(([k, w]) => [k, fromWire(w)])) : null;
+      let objective: DimObjective;
+      try {
+        objective = loaded
+          ? new DimObjective(encoder, setup.objective, { weights: loaded })
+          : critics && criticsFit(encoder, setup.objective, critics)
+            ? new DimObjective(encoder, setup.objective, { weights: critics })
+            : new DimObjective(encoder, setup.objective, { seed: setup.seeds.objective });
+      } finally {
+        if (critics) tf.dispose(Object.values(critics));
+      }
       const optimizer = tf.train.adam(setup.learningRate);
       if (setup.state && loaded) {
         const count = setup.state.optimizerWeights;

@@ -17,7 +17,7 @@ import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend';
-import { saveEncoder, writeDirAtomic, recoverDirAtomic, encodeNamedTensors, loadDimEncoder } from '../models';
+import { saveEncoder, writeDirAtomic, recoverDirAtomic, encodeNamedTensors, loadDimEncoder, readCritics } from '../models';
 import type { PhotoSource } from '../data/photo-source';
 import { augmentBatch } from './augment';
 import { photoAugmentBatch } from './photo-augment';
@@ -54,7 +54,7 @@ export interface TrainOptions {
   /**
    * Start the encoder from this model directory's weights instead of a random one (fine-tuning,
    * e.g. adapting a model to a library); its architecture replaces inputSize, zDim, blockWidths and
-   * headWidths. The critics and Adam start fresh. A resume continues from its checkpoint instead.
+   * headWidths. Its saved critics are continued where they fit; Adam starts fresh. A resume continues from its checkpoint instead.
    */
   initialModel?: string;
   alpha?: number;
@@ -334,14 +334,26 @@ function sameRun(a: RunConfig, b: RunConfig): string | null {
 }
 
 /** A model directory's encoder: its architecture and weights as plain data (for StepSetup.initialEncoder). */
-async function readInitialEncoder(dir: string): Promise<{ options: EncoderOptions; weights: Record<string, WireTensor>; name: string; id: string }> {
+async function readInitialEncoder(
+  dir: string,
+): Promise<{ options: EncoderOptions; weights: Record<string, WireTensor>; critics: Record<string, WireTensor> | null; name: string; id: string }> {
   const { encoder, info } = await loadDimEncoder(dir);
+  const saved = await readCritics(dir).catch((error) => {
+    encoder.dispose();
+    throw error;
+  });
   try {
     const weights: Record<string, WireTensor> = {};
     for (const [name, variable] of encoder.variables) weights[name] = await toWire(variable);
-    return { options: encoder.options, weights, name: info.name, id: info.id };
+    let critics: Record<string, WireTensor> | null = null;
+    if (saved) {
+      critics = {};
+      for (const [name, tensor] of Object.entries(saved)) critics[name] = await toWire(tensor);
+    }
+    return { options: encoder.options, weights, critics, name: info.name, id: info.id };
   } finally {
     encoder.dispose();
+    if (saved) tf.dispose(Object.values(saved));
   }
 }
 
@@ -391,6 +403,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     seeds: { encoder: deriveSeed(config.seed, 1), objective: deriveSeed(config.seed, 2) % 100000 },
     state: resumedStep,
     initialEncoder: initial?.weights ?? null,
+    initialCritics: initial?.critics ?? null,
   });
   backend = executor.backend;
 
@@ -584,13 +597,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const { tensors } = await executor.exportState();
       const weights: tf.NamedTensorMap = Object.fromEntries(Object.entries(tensors).map(([k, w]) => [k, fromWire(w)]));
       const encoder = new DimEncoder(config.encoder, { weights });
-      tf.dispose(Object.values(weights));
+      // The critics go beside the encoder, so continuing this model continues its objective.
+      const critics = Object.fromEntries(Object.entries(weights).filter(([name]) => name.startsWith('critic')));
+      tf.dispose(Object.values(weights).filter((t) => !Object.values(critics).includes(t)));
       try {
-        const saved = await saveEncoder(config.out, encoder, card, config.name);
+        const saved = await saveEncoder(config.out, encoder, card, config.name, critics);
         model = saved.dir;
         modelId = saved.id;
       } finally {
         encoder.dispose();
+        tf.dispose(Object.values(critics));
       }
       if (status === 'done' && !options.keepCheckpoint) await rm(checkpointDir, { recursive: true, force: true });
     }

@@ -163,6 +163,8 @@ export async function publishPhoto(name: string, options: PublishPhotoOptions): 
   await writeDirAtomic(target, {
     'model.json': await readFile(join(workDir, 'model.json')),
     'weights.bin': await readFile(join(workDir, 'weights.bin')),
+    // The critics the trainer saved beside the encoder (model.json names them): adapting continues them.
+    ...(existsSync(join(workDir, 'critics.bin')) ? { 'critics.bin': await readFile(join(workDir, 'critics.bin')) } : {}),
     'card.json': `${JSON.stringify(published, null, 2)}\n`,
   });
   log(`${name}: published to ${target} (kNN@20 ${model.knn20} %, p@10 ${model.precisionAt10} %; pixels ${pixels.knn20} / ${pixels.precisionAt10} %; copies top1 ${(copies.top1 * 100).toFixed(1)} %)`);

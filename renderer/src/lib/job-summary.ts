@@ -16,7 +16,7 @@ export function describeFinished(finished: JobFinished): string {
   const report = finished.report;
   if (!report) return `Indexed ${photos(indexed)} in ${took}.`;
   const changes: string[] = [];
-  if (indexed > 0) changes.push(`${photos(indexed)} ${report.purpose === 'model' ? 'encoded' : 'new or changed'}`);
+  if (indexed > 0) changes.push(`${photos(indexed)} ${report.purpose === 'model' || report.purpose === 'switch' ? 'encoded' : 'new or changed'}`);
   if (report.removed > 0) changes.push(`${photos(report.removed)} gone from disk and removed from the library`);
   const what = changes.join(', ');
   switch (report.purpose) {
@@ -29,6 +29,8 @@ export function describeFinished(finished: JobFinished): string {
     }
     case 'model':
       return `Computed ${report.modelName ?? 'the model'}'s codes: ${what || 'all were up to date'} in ${took}.`;
+    case 'switch':
+      return `Search now uses ${report.modelName ?? 'the chosen model'}: ${what || 'its codes were up to date'}, in ${took}.`;
     case 'exclusions': {
       // Photos under a newly excluded folder leave the index, but their files stay where they are:
       // "gone from disk" would alarm for nothing.

@@ -55,7 +55,9 @@ before(async () => {
   root = await mkdtemp(join(tmpdir(), 'dimsearch-adapt-'));
   libraryDir = join(root, 'library');
   await writePhotos(join(root, 'photos'), 72);
-  backend = await createBackend({ libraryDir, desktop: false, comparisonSettings: settings });
+  // dim-both, named: this is about continuing a model with its own recipe (pad-and-crop, 32 px), and
+  // the CIFAR model adapts fastest; test/e2e/adapt.test.ts adapts the default photo model.
+  backend = await createBackend({ libraryDir, desktop: false, comparisonSettings: settings, model: 'dim-both' });
   backend.subscribe((event, payload) => seen.push({ event, payload }));
   const { jobId } = await call('addFolder', { path: join(root, 'photos') });
   assert.equal((await finishedOf(jobId)).status, 'done');

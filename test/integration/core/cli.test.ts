@@ -141,7 +141,8 @@ test('an index run killed with SIGKILL mid-way leaves a library that reopens con
 
   const { Library } = await import('../../../main/core/library/library');
   const { loadEncoder } = await import('../../../main/ml/models');
-  const encoder = await loadEncoder('dim-both');
+  const { defaultModelName } = await import('../../../main/ml/default-model');
+  const encoder = await loadEncoder(defaultModelName()); // the model `index` used: none was named
   try {
     const library = await Library.open(killed, { encoder });
     const labels = library.store.labels(library.modelId);

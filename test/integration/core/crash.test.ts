@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Library } from '../../../main/core/library/library';
 import { checkLibraryConsistency } from '../../../main/core/library/verify';
+import { defaultModelName } from '../../../main/ml/default-model';
 import { loadEncoder } from '../../../main/ml/models';
 import type { ImageEncoder } from '../../../main/ml/image-encoder';
 import { makePhoto, rng } from '../../fixtures/photos';
@@ -32,7 +33,7 @@ let encoder: ImageEncoder;
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'dimsearch-crash-'));
-  encoder = await loadEncoder('dim-both');
+  encoder = await loadEncoder(defaultModelName()); // the model the killed `index` runs use: none is named
 });
 
 after(async () => {

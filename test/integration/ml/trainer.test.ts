@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { train, type TrainOptions } from '../../../main/ml/dim/trainer';
 import { runTrainingInWorker } from '../../../main/core/training/train-in-worker';
 import { folderPhotoSource } from '../../../main/core/training/photo-sources';
-import { loadDimEncoder, loadEncoder } from '../../../main/ml/models';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadDimEncoder, loadEncoder, readCritics } from '../../../main/ml/models';
 import { makeDataset } from './dataset';
 
 const folder = await makeDataset(32, { bad: true });
@@ -110,7 +111,7 @@ test('the worker entry trains off the caller thread, reporting progress', async 
   assert.ok(existsSync(join(out, 'model.json')));
 });
 
-test('initialModel starts the encoder from a trained model (its architecture, its weights); the critics start fresh', async () => {
+test('initialModel starts the encoder from a trained model (its architecture, its weights) and continues the critics saved beside it', async () => {
   const base = await outDir();
   await train({ ...tiny, photos, out: base, epochs: 1, augmentation: 'photo' });
   const out = await outDir();
@@ -132,6 +133,20 @@ test('initialModel starts the encoder from a trained model (its architecture, it
     const card = JSON.parse(await readFile(join(out, 'card.json'), 'utf8'));
     assert.deepEqual(card.initialisedFrom, { name: before.info.name, id: before.info.id });
     assert.equal(card.augmentation, 'photo');
+    // The trained critics were saved with the model, and the continued run started from them, not fresh ones.
+    const [criticsBefore, criticsAfter] = await Promise.all([readCritics(base), readCritics(out)]);
+    try {
+      assert.ok(criticsBefore && criticsAfter, 'both models carry their critics');
+      assert.ok(Object.keys(criticsBefore).some((name) => name.startsWith('critic_dot/')), Object.keys(criticsBefore).join(','));
+      assert.deepEqual(Object.keys(criticsAfter).sort(), Object.keys(criticsBefore).sort());
+      for (const [name, tensor] of Object.entries(criticsBefore)) {
+        const a = tensor.dataSync();
+        const b = criticsAfter[name]!.dataSync();
+        for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-6, `${name}[${i}] continued (${a[i]} vs ${b[i]})`);
+      }
+    } finally {
+      for (const map of [criticsBefore, criticsAfter]) if (map) tf.dispose(Object.values(map));
+    }
   } finally {
     before.encoder.dispose();
     after.encoder.dispose();
