@@ -291,6 +291,12 @@ test('web mode: a library a person would live in', { skip: !existsSync(chromiumP
     for (const view of ['library', 'compare', 'features', 'train', 'duplicates']) {
       await page.locator(`[data-testid=tab-${view}]`).click();
       assert.ok(await picker.isVisible(), `${view}: the model picker is shown`);
+      const clipped = await picker.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        const holder = el.closest('[data-testid=library-stats]')!.getBoundingClientRect();
+        return box.right > holder.right + 0.5 || el.scrollWidth > el.clientWidth;
+      });
+      assert.equal(clipped, false, `${view}: the model's name is shown whole`);
       assert.equal((await picker.innerText()).trim(), modelName, `${view}: names the search model`);
     }
     await page.locator('[data-testid=tab-library]').click();

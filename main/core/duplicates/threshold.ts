@@ -1,7 +1,8 @@
 /**
  * The similarity at or above which two photos are called copies of each other.
  *
- * From a model's measured edited-copy score (card.copies, written by `eval-copies --write-card`):
+ * From a model's measured edited-copy score (card.copies, written by `eval-copies --write-card`),
+ * by copyThreshold (main/ml/eval/copy-threshold.ts, shared with the page's "near-duplicate" word):
  * three quarters of the way from the unrelated photos' 99th percentile to 1, or the midpoint of
  * that percentile and the copies' 5th percentile where that is higher. Not the midpoint alone: a
  * library of n photos has n²/2 unrelated pairs, so a threshold just above their 1 % tail still
@@ -13,6 +14,7 @@
  * the higher end, since a false group costs the user more than a missed copy).
  */
 import { cardCopies } from '../../ml/eval/copies-card';
+import { copyThreshold } from '../../ml/eval/copy-threshold';
 import { LibraryError } from '../library/library';
 
 export const DEFAULT_DUPLICATE_THRESHOLD = 0.9;
@@ -24,8 +26,7 @@ export function thresholdFromCard(card: Record<string, unknown>): { threshold: n
   if (!copies) return { threshold: DEFAULT_DUPLICATE_THRESHOLD, source: 'default (the model card has no copies measurement)' };
   const other = copies.otherScore.p99;
   const copy = copies.copyScore.p5;
-  const threshold = Math.min(0.999, Math.max(other + 0.75 * (1 - other), (other + copy) / 2));
-  return { threshold: Math.round(threshold * 1000) / 1000, source: `model card: copies p5 ${copy}, unrelated p99 ${other}` };
+  return { threshold: copyThreshold(copy, other), source: `model card: copies p5 ${copy}, unrelated p99 ${other}` };
 }
 
 /** A threshold must be a number in (0, 1]. */

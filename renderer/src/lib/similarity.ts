@@ -3,13 +3,15 @@
  * score against it, and how unrelated photos score (the card's `copies`, written by
  * `cli eval-copies --write-card`). A bare 0.78 says nothing to a person; "similar" does.
  *
- *   near-duplicate  ≥ max(copy p5, unrelated p99): as close as 95 % of edited copies, above 99 % of unrelated pairs
+ *   near-duplicate  ≥ the duplicates threshold (copyThreshold: well above 99 % of unrelated pairs,
+ *                   at least halfway to 95 % of edited copies), so the word and the Duplicates view agree
  *   very similar    ≥ unrelated p99: closer than 99 % of unrelated pairs
  *   similar         ≥ unrelated p95
  *   loosely alike   ≥ unrelated p50
  *   unrelated       below that
  */
 import type { ModelInfo } from '../../../main/api/contract';
+import { copyThreshold } from '../../../main/ml/eval/copy-threshold';
 
 export interface ScoreBands {
   nearDuplicate: number;
@@ -47,7 +49,7 @@ export function scoreBands(model: Pick<ModelInfo, 'name' | 'card'> | null | unde
     ? `measured for ${model!.name}${typeof measured.measuredOn === 'string' ? ` on ${measured.measuredOn}` : ''}`
     : 'measured for dim-both on mini-ImageNet photos (this model has no measurement of its own yet)';
   const { p50, p95, p99 } = copies.otherScore;
-  return { nearDuplicate: Math.max(copies.copyScore.p5, p99), verySimilar: p99, similar: p95, alike: p50, source };
+  return { nearDuplicate: copyThreshold(copies.copyScore.p5, p99), verySimilar: p99, similar: p95, alike: p50, source };
 }
 
 export type ScoreWord = 'near-duplicate' | 'very similar' | 'similar' | 'loosely alike' | 'unrelated';
