@@ -166,7 +166,8 @@ interface ReadModel {
   id: string;
 }
 
-async function readModelDir(dirOrName: string): Promise<ReadModel> {
+/** A model directory's model.json, checked (no weights read). */
+async function readModelJson(dirOrName: string): Promise<{ dir: string; modelPath: string; modelJson: ModelJson }> {
   const dir = resolveModelDir(dirOrName);
   await recoverDirAtomic(dir);
   const modelPath = join(dir, 'model.json');
@@ -179,6 +180,11 @@ async function readModelDir(dirOrName: string): Promise<ReadModel> {
   }
   if (modelJson.format !== MODEL_FORMAT) throw new Error(`${modelPath} is not a dimsearch DIM encoder (format '${String(modelJson.format)}')`);
   validateEncoderOptions(modelJson.architecture);
+  return { dir, modelPath, modelJson };
+}
+
+async function readModelDir(dirOrName: string): Promise<ReadModel> {
+  const { dir, modelPath, modelJson } = await readModelJson(dirOrName);
   const group = modelJson.weightsManifest?.[0];
   if (!group || group.paths.length !== 1) throw new Error(`${modelPath}: expected one weights file in weightsManifest`);
   const weights = new Uint8Array(await readFile(join(dir, group.paths[0])));
@@ -204,11 +210,12 @@ export async function loadDimEncoder(dirOrName: string): Promise<{ encoder: DimE
 
 /** The critics saved with a model (ModelJson.critics), or null when it has none. The caller disposes them. */
 export async function readCritics(dirOrName: string): Promise<tf.NamedTensorMap | null> {
-  const model = await readModelDir(dirOrName);
-  const critics = model.modelJson.critics;
+  // model.json alone: the encoder's weights are not read (nor hashed) a second time.
+  const { dir, modelPath, modelJson } = await readModelJson(dirOrName);
+  const critics = modelJson.critics;
   if (!critics) return null;
-  const path = join(model.dir, critics.path);
-  if (!existsSync(path)) throw new Error(`${join(model.dir, 'model.json')} names critics in ${critics.path}, which is missing`);
+  const path = join(dir, critics.path);
+  if (!existsSync(path)) throw new Error(`${modelPath} names critics in ${critics.path}, which is missing`);
   const bytes = await readFile(path);
   return tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, critics.weights);
 }

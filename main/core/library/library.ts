@@ -220,16 +220,15 @@ export class Library {
       const result = await this.indexAllNow(options, space);
       if (!result.cancelled && !options.signal?.aborted) {
         this.primary = space;
-        this.store.setMeta('lastModel', space.modelId);
-        if (space.encoder.dir) this.store.setMeta(MODEL_DIR_META, space.encoder.dir);
+        this.keepModel();
       }
       return result;
     });
   }
 
   /**
-   * Make the model the library was opened with its model (kept across restarts), as `index
-   * --model` does: the next open without a model named uses it, not the app's default.
+   * Make the primary model the library's model (kept across restarts), as `index --model` and a
+   * switch do: the next open without a model named uses it, not the app's default.
    */
   keepModel(): void {
     this.assertOpen();
