@@ -144,9 +144,33 @@ export class VectorIndex {
     if (code.length !== this.dim) throw new Error(`search: code has ${code.length} values, expected ${this.dim}`);
     const n = Math.min(k, this.hnsw.getMaxElements());
     if (n <= 0 || this.hnsw.getCurrentCount() === 0) return [];
+    // Asked for every live code: an exact pass. The graph can miss a node once deletions have cut
+    // its links (seen after a kill mid-removal), and a pass over k ≥ all codes costs no more.
+    if (n >= this.hnsw.getCurrentCount() - this.freeSlots) return this.exactSearch(code, n, filter);
     this.hnsw.setEf(Math.max(ef, n));
     const result = this.hnsw.searchKnn(Array.from(code), n, filter);
     return result.neighbors.map((label, i) => ({ label, score: 1 - result.distances[i]! }));
+  }
+
+  /** Cosine similarity to every live stored code (hnswlib keeps them normalised), best first. */
+  private exactSearch(code: ArrayLike<number>, k: number, filter?: (label: number) => boolean): Neighbour[] {
+    let norm = 0;
+    for (let i = 0; i < code.length; i++) norm += code[i]! * code[i]!;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    const found: Neighbour[] = [];
+    for (const label of this.hnsw.getIdsList()) {
+      if (filter && !filter(label)) continue;
+      let point: number[];
+      try {
+        point = this.hnsw.getPoint(label);
+      } catch {
+        continue; // marked deleted
+      }
+      let dot = 0;
+      for (let i = 0; i < point.length; i++) dot += point[i]! * code[i]!;
+      found.push({ label, score: dot * scale });
+    }
+    return found.sort((a, b) => b.score - a.score).slice(0, k);
   }
 
   /**
