@@ -5,10 +5,14 @@
  *         (side `sourceSize`) to the output square (side `outputSize`), bilinear;
  *   (ii)  mirrored with probability ½, turned by up to ±8° with probability 0.3 (a photo straightened);
  *   (iii) with probability 0.8, brightness, contrast and saturation jitter of ±0.4;
- *   (iv)  grey with probability 0.2; (v) a light blur with probability 0.2 (a rescaled or soft copy).
+ *   (iv)  grey with probability 0.2; (v) a light blur with probability 0.2 (a soft copy);
+ *   (vi)  with probability 0.4, what sharing does to a photo: shrunk to 40–90 % of its side, saved as
+ *         JPEG at quality 30–90 (./jpeg-loss.ts) and scaled back up, so an edited, recompressed copy
+ *         lands next to its original (added at epoch 23.7 of dim-photo-both; see its card).
  * The crop scale is what teaches a code what an object is; pad-and-crop (augment.ts) is too weak for
  * photos. Plain typed-array code, seeded, no tensors: the same in any runtime.
  */
+import { jpegRoundTrip } from './jpeg-loss';
 import { Rng } from './random';
 
 export interface PhotoAugmentOptions {
@@ -25,6 +29,11 @@ export interface PhotoAugmentOptions {
   jitter: number;
   greyProbability: number;
   blurProbability: number;
+  recompressProbability: number;
+  /** Side of the shrunk photo over the view's side, [min, max]. */
+  recompressScale: [number, number];
+  /** JPEG quality, [min, max] (whole numbers drawn uniformly). */
+  jpegQuality: [number, number];
 }
 
 export const defaultPhotoAugment: PhotoAugmentOptions = {
@@ -37,6 +46,9 @@ export const defaultPhotoAugment: PhotoAugmentOptions = {
   jitter: 0.4,
   greyProbability: 0.2,
   blurProbability: 0.2,
+  recompressProbability: 0.4,
+  recompressScale: [0.4, 0.9],
+  jpegQuality: [30, 90],
 };
 
 /** Bilinear sample of channel-interleaved RGB at (x, y) in source pixel coordinates, edges clamped. */
@@ -77,6 +89,31 @@ function blurInPlace(img: Float32Array, base: number, side: number, scratch: Flo
 }
 
 /**
+ * (vi) The view at `base` (side `side`) shrunk to side `small` (each pixel the mean of a 4 × 4 grid of
+ * samples over its footprint), through JPEG at `quality`, and scaled back up bilinearly, in place.
+ */
+function recompressInPlace(img: Float32Array, base: number, side: number, small: number, quality: number): void {
+  const shrunk = new Float32Array(small * small * 3);
+  const sample = new Float32Array(3);
+  const step = side / small;
+  for (let y = 0; y < small; y++)
+    for (let x = 0; x < small; x++) {
+      const at = (y * small + x) * 3;
+      for (let sy = 0; sy < 4; sy++)
+        for (let sx = 0; sx < 4; sx++) {
+          sampleBilinear(img, base, side, (x + (sx + 0.5) / 4) * step - 0.5, (y + (sy + 0.5) / 4) * step - 0.5, sample, 0);
+          for (let c = 0; c < 3; c++) shrunk[at + c] += sample[c]! / 16;
+        }
+    }
+  for (let i = 0; i < shrunk.length; i++) shrunk[i] = Math.min(255, Math.max(0, (shrunk[i]! + 0.5) * 255));
+  const saved = jpegRoundTrip(shrunk, small, small, quality);
+  for (let i = 0; i < saved.length; i++) saved[i] = saved[i]! / 255 - 0.5;
+  const scale = small / side;
+  for (let y = 0; y < side; y++)
+    for (let x = 0; x < side; x++) sampleBilinear(saved, 0, small, (x + 0.5) * scale - 0.5, (y + 0.5) * scale - 0.5, img, base + (y * side + x) * 3);
+}
+
+/**
  * One augmented view of `count` source squares (side `sourceSize`) as output squares (side
  * `outputSize`).
  */
@@ -114,6 +151,9 @@ export function photoAugmentBatch(
     const saturation = 1 + rng.uniform(-1, 1) * options.jitter;
     const grey = rng.next() < options.greyProbability;
     const blur = rng.next() < options.blurProbability;
+    const recompress = rng.next() < options.recompressProbability;
+    const shrinkTo = Math.max(8, Math.round(outputSize * rng.uniform(options.recompressScale[0], options.recompressScale[1])));
+    const quality = options.jpegQuality[0] + rng.int(options.jpegQuality[1] - options.jpegQuality[0] + 1);
     // (ii) output pixel centre → [-1, 1] → crop box (mirrored, turned about its centre) → source pixels.
     for (let y = 0; y < outputSize; y++) {
       const v = ((2 * y + 1) / outputSize - 1) * h;
@@ -144,6 +184,7 @@ export function photoAugmentBatch(
       out[i + 1] = Math.min(0.5, Math.max(-0.5, g));
       out[i + 2] = Math.min(0.5, Math.max(-0.5, b));
     }
+    if (recompress && shrinkTo < outputSize) recompressInPlace(out, dst, outputSize, shrinkTo, quality);
   }
   return out;
 }

@@ -559,7 +559,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         data: { folder: config.folder, images: n, skipped: skipped.length },
         recipe:
           config.augmentation === 'photo'
-            ? `two augmented views: random resized crops (20–100 % of the area, aspect 3/4–4/3) from ${config.sourceSize} px to ${size} px, flips, ±8° turns, colour jitter, grey, blur (photo-augment.ts)`
+            ? `two augmented views: random resized crops (20–100 % of the area, aspect 3/4–4/3) from ${config.sourceSize} px to ${size} px, flips, ±8° turns, colour jitter, grey, blur, shrunk to 40–90 % and recompressed as JPEG at quality 30–90 (photo-augment.ts)`
             : config.augment
               ? 'two augmented views (REFERENCE augmented recipe)'
               : 'REFERENCE DIM-32/64 (one view)',

@@ -21,6 +21,8 @@ export const photoRecipe = {
   augmentation: 'photo' as const,
   gamma: 0,
   seed: 0,
+  /** dim-photo-both's epochs before the augmentation gained shrink-and-recompress (photo-augment.ts (vi)); the later photo models have it from the start. */
+  recompressFromEpoch: { 'dim-photo-both': 23.7 } as Record<string, number>,
 } as const;
 
 export const photoRecipes: readonly ShippedRecipe[] = [

@@ -52,6 +52,12 @@ export interface PublishPhotoResult {
   copies: { top1: number; top10: number };
 }
 
+/** When the recompression began part-way through a run (photoRecipe.recompressFromEpoch), say so. */
+function recompressFrom(name: string, epochs: number): string {
+  const from = photoRecipe.recompressFromEpoch[name];
+  return from === undefined ? '' : epochs > from ? ` from epoch ${from} on` : ` (not yet: it starts at epoch ${from})`;
+}
+
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 async function measure(encoder: ImageEncoder, data: DatasetFolders, label: string, options: PublishPhotoOptions, limit?: number): Promise<Figures> {
@@ -127,7 +133,8 @@ export async function publishPhoto(name: string, options: PublishPhotoOptions): 
     terms: MINI_IMAGENET_TERMS,
     description:
       `Deep InfoMax photo encoder (DIM-64: ${photoRecipe.inputSize} px input, z = ${card.zDim}) trained with ${recipe.summary}: ` +
-      `two augmented views per photo (random resized crops of 20–100 % of the photo, flips, small turns, colour jitter, grey, blur), ` +
+      `two augmented views per photo (random resized crops of 20–100 % of the photo, flips, small turns, colour jitter, grey, blur, ` +
+      `shrunk and recompressed as JPEG${recompressFrom(name, epochs)}), ` +
       `InfoNCE between one view's code and the other's code and local features, temperature 0.2, no prior term; ` +
       `${epochs} epochs over mini-ImageNet train (${card.completed === 'all epochs' ? 'the full plan' : `of ${photoRecipe.epochs} planned; training resumes from training/${name}.checkpoint`}), ` +
       `batch ${photoRecipe.batchSize}, Adam ${photoRecipe.learningRate}.`,

@@ -1,6 +1,7 @@
 /**
  * The photo augmentation: identity when switched off at the same size, an exact mirror, a crop
- * that is a zoom of the source, a downscale that averages, seeded, in range.
+ * that is a zoom of the source, a downscale that averages, a recompressed copy that keeps the picture
+ * and loses its finest detail, seeded, in range.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,9 @@ const off: PhotoAugmentOptions = {
   jitter: 0.4,
   greyProbability: 0,
   blurProbability: 0,
+  recompressProbability: 0,
+  recompressScale: [0.5, 0.5],
+  jpegQuality: [50, 50],
 };
 const at = (p: Float32Array, side: number, k: number, y: number, x: number, c: number) => p[((k * side + y) * side + x) * 3 + c];
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-6;
@@ -69,6 +73,24 @@ test('the default recipe is seeded and stays in [-0.5, 0.5]; two views differ', 
   const v2 = photoAugmentBatch(pixels, count, size, 4, rng, defaultPhotoAugment);
   assert.notDeepEqual(v1, v2);
   for (const v of [...a, ...v1, ...v2]) assert.ok(v >= -0.5 && v <= 0.5);
+});
+
+test('recompressing keeps a smooth photo and wipes out detail finer than the shrunk size', () => {
+  const side = 32;
+  // Red: a smooth ramp; green: a one-pixel checkerboard (detail a half-size copy cannot hold).
+  const photo = new Float32Array(side * side * 3);
+  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) photo.set([(x + y) / (4 * side) - 0.25, (x + y) % 2 ? 0.3 : -0.3, 0], (y * side + x) * 3);
+  const view = photoAugmentBatch(photo, 1, side, side, new Rng(2), { ...off, recompressProbability: 1, recompressScale: [0.5, 0.5], jpegQuality: [70, 70] });
+  let rampError = 0;
+  let checkerSpread = 0;
+  for (let i = 0; i < view.length; i += 3) {
+    rampError += Math.abs(view[i] - photo[i]) / (side * side);
+    checkerSpread += Math.abs(view[i + 1]) / (side * side);
+  }
+  assert.ok(rampError < 0.03, `the smooth ramp moved by ${rampError} on average`);
+  assert.ok(checkerSpread < 0.05, `the checkerboard kept ${checkerSpread} of its ±0.3`);
+  const again = photoAugmentBatch(photo, 1, side, side, new Rng(2), { ...off, recompressProbability: 1, recompressScale: [0.5, 0.5], jpegQuality: [70, 70] });
+  assert.deepEqual(view, again);
 });
 
 test('a batch of the wrong length is refused', () => {
