@@ -302,7 +302,7 @@ export type FeatureMaps = z.infer<typeof FeatureMaps>;
 export const DuplicatePhoto = z.object({
   id: z.number().int(),
   path: z.string(),
-  /** Cosine similarity to the group's kept photo (1 for it and for byte-identical files). */
+  /** Likeness to the group's kept photo (codes and colour layouts, main/ml/eval/likeness.ts; 1 for it and for byte-identical files). */
   score: z.number(),
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),

@@ -3,16 +3,17 @@
  * how well duplicate grouping finds edited copies, against a perceptual hash measured in the same run.
  * A seeded sample of the folder's photos (taken as distinct) is copied to a temporary library
  * folder, N of them get 1–3 edited copies each (main/ml/eval/copies.ts, as eval-copies makes them),
- * the folder is indexed with the model, grouped at the default threshold (or --threshold), and the
- * pairs inside groups are scored against the truth (two photos belong together when one is an edited
- * copy of the other or both are copies of one photo). `hashF1` is the best F1 of 64-bit dHash and
- * pHash with Hamming distance over every threshold 0–24, grouped the same way (union-find).
+ * the folder is indexed with the model, grouped by likeness (codes and colour layouts) at the default
+ * threshold (or --threshold), and the pairs inside groups are scored against the truth (two photos
+ * belong together when one is an edited copy of the other or both are copies of one photo).
+ * `hashF1` is the best F1 of 64-bit dHash and pHash with Hamming distance over every threshold 0–24,
+ * grouped the same way (union-find); `codesOnly` the best F1 of the codes' cosine alone, for the record.
  *   → {"photos","groups","pairs","precision","recall","f1","hashF1", "seconds", …details}
  *
  * `bench duplicates --n 100000 [--search] [--json]`: the time to group a library of n codes already indexed
- * (seeded clustered codes of the model's dimension, 2 % of them with a near-copy), the app's index
- * settings, the index saved to a file as a library's is; `recallSample` checks the grouping against
- * an exact search from 200 seeded codes.
+ * (seeded clustered codes of the model's dimension, 2 % of them with a near-copy; colour layouts made
+ * from the codes, as if cached), the app's index settings, the index saved to a file as a library's
+ * is; `recallSample` checks the grouping against an exact search from 200 seeded codes.
  */
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,8 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { printJson } from '../../main/cli/output';
 import { groupDuplicates, type DuplicateGroup } from '../../main/core/duplicates/grouping';
+import { libraryLayouts, type LayoutSource } from '../../main/core/duplicates/layouts';
+import { LAYOUT_LENGTH, layoutSimilarity, likeness, lowestCosineFor } from '../../main/ml/eval/likeness';
 import { thresholdFromCard } from '../../main/core/duplicates/threshold';
 import { UnionFind } from '../../main/core/duplicates/union-find';
 import { scanFolder } from '../../main/core/imaging/scan';
@@ -122,20 +125,33 @@ async function scoreGrouping(folder: string, options: ScoreOptions) {
       const truePairs = countTruePairs(labelOfRow);
       const { threshold, source } = options.threshold === undefined ? thresholdFromCard(encoder.card) : { threshold: options.threshold, source: 'given' };
 
+      const layouts = libraryLayouts(library);
+      // The layouts are made on the first look (and cached): timed apart from grouping.
+      const layoutStart = performance.now();
+      await layouts(rows);
+      const layoutSeconds = (performance.now() - layoutStart) / 1000;
       const groupStart = performance.now();
-      const grouped = await groupDuplicates(rows, library.index, threshold);
+      const grouped = await groupDuplicates(rows, library.index, threshold, layouts);
       const groupSeconds = (performance.now() - groupStart) / 1000;
       const rowOf = new Map(rows.map((r, i) => [r.path, i]));
       const ours = scorePairs(grouped.groups.map((g) => g.photos.map((p) => rowOf.get(p.path)!)), labelOfRow, truePairs);
 
       // The codes' own best threshold, for the record (how the default rule could be set).
       options.log(`bench duplicates: sweeping thresholds…`);
-      const sweep = [];
-      for (const t of [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97]) {
-        const g = await groupDuplicates(rows, library.index, t);
-        sweep.push({ threshold: t, ...scorePairs(g.groups.map((x) => x.photos.map((p) => rowOf.get(p.path)!)), labelOfRow, truePairs) });
-      }
-      const bestCodes = sweep.reduce((a, b) => (b.f1 > a.f1 ? b : a));
+      const sweepWith = async (source: LayoutSource, thresholds: number[], toLikeness: (t: number) => number) => {
+        const out = [];
+        for (const t of thresholds) {
+          const g = await groupDuplicates(rows, library.index, toLikeness(t), source);
+          out.push({ threshold: t, ...scorePairs(g.groups.map((x) => x.photos.map((p) => rowOf.get(p.path)!)), labelOfRow, truePairs) });
+        }
+        return out;
+      };
+      const sweep = await sweepWith(layouts, [0.6, 0.65, 0.7, 0.72, 0.74, 0.76, 0.77, 0.78, 0.8, 0.82, 0.85, 0.9], (t) => t);
+      const bestLikeness = sweep.reduce((a, b) => (b.f1 > a.f1 ? b : a));
+      // The codes alone: no layouts, and the cosine threshold t as the likeness it then makes.
+      const noLayouts: LayoutSource = async (photos) => photos.map(() => null);
+      const codesSweep = await sweepWith(noLayouts, [0.7, 0.75, 0.8, 0.83, 0.85, 0.87, 0.89, 0.91, 0.93, 0.95], (t) => likeness(t, null));
+      const bestCodes = codesSweep.reduce((a, b) => (b.f1 > a.f1 ? b : a));
 
       options.log(`bench duplicates: indexed in ${indexSeconds.toFixed(1)} s, grouped in ${groupSeconds.toFixed(2)} s; perceptual hashes…`);
       const hashStart = performance.now();
@@ -166,9 +182,11 @@ async function scoreGrouping(folder: string, options: ScoreOptions) {
         truePairs,
         distinct: chosen.length,
         copies: made,
-        bestThreshold: { threshold: bestCodes.threshold, f1: round(bestCodes.f1), precision: round(bestCodes.precision), recall: round(bestCodes.recall) },
+        bestThreshold: { threshold: bestLikeness.threshold, f1: round(bestLikeness.f1), precision: round(bestLikeness.precision), recall: round(bestLikeness.recall) },
+        codesOnly: { threshold: bestCodes.threshold, f1: round(bestCodes.f1), precision: round(bestCodes.precision), recall: round(bestCodes.recall) },
         hash: { ...bestHash, precision: round(bestHash.precision), recall: round(bestHash.recall), f1: round(bestHash.f1) },
         sweep: sweep.map((s) => ({ threshold: s.threshold, f1: round(s.f1), precision: round(s.precision), recall: round(s.recall) })),
+        layoutSeconds: round(layoutSeconds),
         indexSeconds: round(indexSeconds),
         hashSeconds: round(hashSeconds),
         totalSeconds: round((performance.now() - started) / 1000),
@@ -301,8 +319,21 @@ async function timeGrouping(n: number, seed: number, model: string, search: bool
       label: i,
     }));
     const threshold = thresholdFromCard(info.card).threshold;
+    // Layouts as if cached: the code's first values plus noise, so near-copies mostly match.
+    const made = new Map<number, Float32Array>();
+    const layoutOf = (label: number) => {
+      let layout = made.get(label);
+      if (!layout) {
+        const noise = new Rng(deriveSeed(seed, 12, label));
+        layout = Float32Array.from({ length: LAYOUT_LENGTH }, (_, k) => codes[label * dim + (k % dim)]! + (noise.next() - 0.5) * 0.1);
+        const norm = Math.hypot(...layout);
+        made.set(label, (layout = layout.map((v) => v / norm)));
+      }
+      return layout;
+    };
+    const layouts: LayoutSource = async (photos) => photos.map((p) => layoutOf(p.label!));
     const started = performance.now();
-    const result = await groupDuplicates(rows, index, threshold, {
+    const result = await groupDuplicates(rows, index, threshold, layouts, {
       // --search: as for an index with unsaved changes (each code's neighbours searched), to compare.
       ...(search ? {} : { savedIndexFile: indexFile }),
       onProgress: (done, total) => {
@@ -310,12 +341,13 @@ async function timeGrouping(n: number, seed: number, model: string, search: bool
       },
     });
     const seconds = (performance.now() - started) / 1000;
-    const recall = sampleRecall(codes, dim, result.groups, threshold, seed);
+    const recall = sampleRecall(codes, dim, result.groups, threshold, (i, j, cosine) => likeness(cosine, layoutSimilarity(layoutOf(i), layoutOf(j))), seed);
     return {
       n,
       seconds: round(seconds),
       groups: result.groups.length,
       pairs: result.pairs,
+      candidates: result.candidates,
       threshold,
       dim,
       pairsFrom: search ? 'search' : 'saved graph',
@@ -333,7 +365,15 @@ async function timeGrouping(n: number, seed: number, model: string, search: bool
  * How many of the pairs an exact search finds from a seeded sample of codes ended up in one group:
  * the check that the short HNSW candidate list (DEFAULT_PAIR_SEARCH) loses no copies.
  */
-function sampleRecall(codes: Float32Array, dim: number, groups: readonly DuplicateGroup[], threshold: number, seed: number, queries = 200) {
+function sampleRecall(
+  codes: Float32Array,
+  dim: number,
+  groups: readonly DuplicateGroup[],
+  threshold: number,
+  likenessOf: (i: number, j: number, cosine: number) => number,
+  seed: number,
+  queries = 200,
+) {
   const n = codes.length / dim;
   const groupOfRow = new Int32Array(n).fill(-1);
   groups.forEach((g, gi) => {
@@ -348,7 +388,7 @@ function sampleRecall(codes: Float32Array, dim: number, groups: readonly Duplica
       if (j === i) continue;
       let s = 0;
       for (let d = 0; d < dim; d++) s += codes[i * dim + d]! * codes[j * dim + d]!;
-      if (s < threshold) continue;
+      if (s < lowestCosineFor(threshold) || likenessOf(i, j, s) < threshold) continue;
       exactPairs++;
       if (groupOfRow[i] >= 0 && groupOfRow[i] === groupOfRow[j]) grouped++;
     }

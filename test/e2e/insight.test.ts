@@ -118,6 +118,11 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     assert.match(await page.locator('[data-testid=compare-about]').innerText(), /Each column lists the photos one model finds most like this one/);
     // A model without codes says so and offers to compute them (heavy work is asked for, not started
     // quietly); its column fills in when that ends.
+    await page.locator('[data-testid=compare-compute]').first().waitFor({ timeout: 30_000 });
+    // Only lists that exist are compared: no "0 in common" beside a column still without codes.
+    const withHits = await page.locator('[data-testid=compare-column]').evaluateAll((cs) => cs.filter((c) => c.querySelector('[data-testid=compare-hit]')).length);
+    assert.ok(withHits < 3, 'a column waits for its codes');
+    assert.equal(await page.locator('[data-testid=overlap-pair]').count(), (withHits * (withHits - 1)) / 2, 'an overlap figure only between lists that exist');
     await page.locator('[data-testid=compare-compute]').first().click({ timeout: 30_000 });
     await page.waitForFunction(
       () => {

@@ -1,12 +1,13 @@
 /**
- * `duplicates`: groups of copies and near-copies in a library (cosine similarity of the current
- * model's codes at or above the threshold, and byte-identical files whatever it is).
+ * `duplicates`: groups of copies and near-copies in a library (a likeness at or above the threshold:
+ * the current model's codes and the photos' colour layouts, main/ml/eval/likeness.ts; and
+ * byte-identical files whatever it is).
  *
  *   npm run -s cli -- duplicates --library <dir> [--threshold T] [--model <m>] [--json]
  *   → {"threshold": T, "groups": [{"keep": path, "photos": [{"path","score","width","height","bytes","mtime","identical"}]}], "seconds": s}
  *
  * Groups largest first; in each, the kept photo first (most pixels, then larger file, then oldest),
- * then the others by their similarity to it. Without --threshold, the model card's measured copy
+ * then the others by their likeness to it. Without --threshold, the model card's measured copy
  * scores set it (see main/core/duplicates/threshold.ts). Nothing is moved: the app's Duplicates
  * view does that, to the system trash, with an undo.
  */
@@ -22,7 +23,7 @@ export const usage = formatUsage({
     "is moved: the app's Duplicates view does that, to the system trash, with an undo.",
   options: [
     ['--library, -l <dir>', 'the library to look in (made by `index`)'],
-    ['--threshold, -t <T>', "similarity from which two photos are copies, 0 < T ≤ 1 (default: from the model's\nmeasured copy scores)"],
+    ['--threshold, -t <T>', "likeness from which two photos are copies, 0 < T ≤ 1 (default: from the model's\nmeasured copy scores)"],
     ['--model, -m <name|dir>', "the model whose codes to compare (default: the library's)"],
     ['--json', 'last stdout line: {"threshold","groups":[{"keep","photos":[…]}],"seconds"}'],
   ],
@@ -74,7 +75,7 @@ export async function run(args: string[]): Promise<void> {
     }
     const inGroups = groups.reduce((n, g) => n + g.photos.length, 0);
     process.stdout.write(
-      `${groups.length} group(s), ${inGroups} photos, at similarity ≥ ${result.threshold} (${result.thresholdSource}); ` +
+      `${groups.length} group(s), ${inGroups} photos, at likeness ≥ ${result.threshold} (${result.thresholdSource}); ` +
         `${result.coded} of ${result.photos} photos compared in ${result.seconds.toFixed(2)} s\n`,
     );
     groups.forEach((g, i) => {

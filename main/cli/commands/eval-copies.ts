@@ -3,10 +3,12 @@
  * recompression; see main/ml/eval/copies.ts) among all the photos of a folder.
  *
  *   npm run -s cli -- eval-copies <folder> --model <m> [--limit N] [--seed S] [--write-card] [--json]
- *   → {"model","n","top1","top10","copyScore":{"p5","p50"},"otherScore":{"p50","p95","p99"}}
+ *   → {"model","n","top1","top10","copyScore":{"p5","p50"},"otherScore":{"p50","p95","p99"},
+ *      "likeness":{"copy":{"p5","p50"},"other":{"p99","p999","p9999"}}}
  *
  * top1 / top10: share of copies whose original is the nearest / among the 10 nearest photos.
  * copyScore: cosine similarity of a copy to its original; otherScore: to every other photo.
+ * likeness: the same for the duplicates' score (codes and colour layouts, main/ml/eval/likeness.ts).
  * --write-card stores the same object, with `measuredOn`, as the model card's `copies` (the app
  * words its scores and sets the duplicates threshold from it).
  */
@@ -29,7 +31,7 @@ export const usage = formatUsage({
     ['--limit <n>', 'make edited copies of at most this many photos'],
     ['--seed <s>', 'the seed of the sample and the edits (default 0)'],
     ['--write-card', "store the figures on the model's card (the app words its scores from them)"],
-    ['--json', 'last stdout line: {"model","n","top1","top10","copyScore","otherScore"}'],
+    ['--json', 'last stdout line: {"model","n","top1","top10","copyScore","otherScore","likeness"}'],
   ],
   examples: ['npm run -s cli -- eval-copies ~/Pictures --model dim-both --limit 500'],
 });
@@ -87,6 +89,10 @@ export async function run(args: string[]): Promise<void> {
       top10: round(result.top10),
       copyScore: { p5: round(result.copyScore.p5), p50: round(result.copyScore.p50) },
       otherScore: { p50: round(result.otherScore.p50), p95: round(result.otherScore.p95), p99: round(result.otherScore.p99) },
+      likeness: result.likeness && {
+        copy: { p5: round(result.likeness.copy.p5), p50: round(result.likeness.copy.p50) },
+        other: { p99: round(result.likeness.other.p99), p999: round(result.likeness.other.p999), p9999: round(result.likeness.other.p9999) },
+      },
     };
     if (values['write-card']) {
       if (!encoder.dir) throw new UsageError(`model ${encoder.name} has no directory to write a card in`);

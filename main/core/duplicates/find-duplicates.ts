@@ -5,6 +5,7 @@
  */
 import { LibraryError, type Library } from '../library/library';
 import { groupDuplicates, type DuplicateGroup, type GroupingOptions } from './grouping';
+import { libraryLayouts } from './layouts';
 import { checkThreshold, thresholdFromCard } from './threshold';
 
 /** A LibraryError: the shells report it as the caller's to fix (the web server answers 422). */
@@ -34,7 +35,8 @@ export async function findDuplicates(library: Library, threshold?: number, optio
   const coded = photos.filter((p) => p.label !== null).length;
   if (photos.length === 0) throw new DuplicatesError(`the library at ${library.dir} has no photos yet (index a folder first)`);
   if (coded === 0) throw new DuplicatesError(`the library's photos have no codes for model ${library.modelId} yet (index the library first)`);
-  const { groups, pairs } = await groupDuplicates(photos, library.index, chosen.threshold, { savedIndexFile: library.indexFile, ...options });
+  const { groups, pairs } = await groupDuplicates(photos, library.index, chosen.threshold, libraryLayouts(library), { savedIndexFile: library.indexFile, ...options });
+  library.store.pruneColourLayouts();
   return {
     threshold: chosen.threshold,
     thresholdSource: chosen.source,

@@ -1,12 +1,16 @@
 /**
- * Duplicate groups: every pair of photos whose codes' cosine similarity is at least the threshold,
- * joined into groups (union-find), plus every set of byte-identical files (same content hash),
- * whatever the threshold. The pairs come from the HNSW index (./pair-search.ts): from its saved
- * graph when the file holds everything, else by searching it.
+ * Duplicate groups: every pair of photos whose likeness (main/ml/eval/likeness.ts: their codes'
+ * cosine and their colour layouts) is at least the threshold, joined into groups (union-find), plus
+ * every set of byte-identical files (same content hash), whatever the threshold. The candidate pairs
+ * come from the HNSW index (./pair-search.ts: from its saved graph when the file holds everything,
+ * else by searching it) down to the lowest cosine that a perfect layout match could lift to the
+ * threshold; each is then scored with the layouts (./layouts.ts).
  */
 import type { PhotoWithCode } from '../index/store';
 import type { VectorIndex } from '../index/vector-index';
+import { layoutSimilarity, likeness, lowestCosineFor } from '../../ml/eval/likeness';
 import { compareForKeeping, pickKeep } from './keep-rule';
+import type { LayoutSource } from './layouts';
 import { readHnswGraph } from '../index/hnsw-graph';
 import { DEFAULT_PAIR_SEARCH, pairsFromGraph, searchPairs, type LabelPairs } from './pair-search';
 import { UnionFind } from './union-find';
@@ -14,7 +18,7 @@ import { UnionFind } from './union-find';
 export interface DuplicatePhoto {
   id: number;
   path: string;
-  /** Cosine similarity to the group's kept photo (1 for the kept photo and for identical files). */
+  /** Likeness to the group's kept photo (1 for the kept photo and for identical files). */
   score: number;
   width: number | null;
   height: number | null;
@@ -46,13 +50,16 @@ export interface GroupingResult {
   groups: DuplicateGroup[];
   /** Pairs found at or above the threshold (each once; from the saved graph, the linked ones, enough to join every group) and byte-identical pairs. */
   pairs: number;
+  /** Candidate pairs scored with the colour layouts (those whose cosine a layout match could lift to the threshold). */
+  candidates: number;
 }
 
-/** Group `photos` (rows with their labels in `index`) at `threshold`. */
+/** Group `photos` (rows with their labels in `index`) at `threshold` of likeness, with the photos' colour layouts from `layouts`. */
 export async function groupDuplicates(
   photos: readonly PhotoWithCode[],
   index: VectorIndex,
   threshold: number,
+  layouts: LayoutSource,
   options: GroupingOptions = {},
 ): Promise<GroupingResult> {
   const n = photos.length;
@@ -80,14 +87,24 @@ export async function groupDuplicates(
     else addPair(first, i);
   });
 
-  for (const found of await findPairs(index, Uint32Array.from(rowOfLabel.keys()), threshold, options)) {
+  const candidates: { i: number; j: number; cosine: number }[] = [];
+  for (const found of await findPairs(index, Uint32Array.from(rowOfLabel.keys()), lowestCosineFor(threshold), options)) {
     for (let p = 0; p < found.scores.length; p++) {
       // A label the rows do not know (added to the index but not yet recorded) is no photo of theirs.
       const i = rowOfLabel.get(found.labels[2 * p]!);
       const j = rowOfLabel.get(found.labels[2 * p + 1]!);
-      if (i !== undefined && j !== undefined && i !== j) addPair(i, j);
+      if (i !== undefined && j !== undefined && i !== j) candidates.push({ i, j, cosine: found.scores[p]! });
     }
   }
+  const candidateRows = [...new Set(candidates.flatMap(({ i, j }) => [i, j]))];
+  const layoutOfHash = new Map<string, Float32Array | null>();
+  (await layouts(candidateRows.map((i) => photos[i]!), options.signal)).forEach((layout, k) => layoutOfHash.set(photos[candidateRows[k]!]!.hash, layout));
+  const layoutMatch = (i: number, j: number): number | null => {
+    const a = layoutOfHash.get(photos[i]!.hash);
+    const b = layoutOfHash.get(photos[j]!.hash);
+    return a && b ? layoutSimilarity(a, b) : null;
+  };
+  for (const { i, j, cosine } of candidates) if (likeness(cosine, layoutMatch(i, j)) >= threshold) addPair(i, j);
 
   const vectors = new Map<number, Float32Array>();
   const vectorOf = (i: number): Float32Array | null => {
@@ -111,14 +128,14 @@ export async function groupDuplicates(
       const p = photos[i]!;
       const identical = i !== keep.i && p.hash === keepPhoto.hash;
       const v = i === keep.i || identical ? null : vectorOf(i);
-      const score = i === keep.i || identical ? 1 : v && keepVector ? Math.min(1, dot(v, keepVector)) : 0;
+      const score = i === keep.i || identical ? 1 : v && keepVector ? Math.min(1, likeness(dot(v, keepVector), layoutMatch(i, keep.i))) : 0;
       return { id: p.id, path: p.path, score: round(score), width: p.width, height: p.height, bytes: p.size, mtime: p.mtimeMs, identical };
     });
     out.sort((a, b) => (a.id === keepPhoto.id ? -1 : b.id === keepPhoto.id ? 1 : b.score - a.score || compareForKeeping(asKeep(a), asKeep(b))));
     return { keep: keepPhoto.path, photos: out };
   });
   groups.sort((a, b) => b.photos.length - a.photos.length || (a.keep < b.keep ? -1 : a.keep > b.keep ? 1 : 0));
-  return { groups, pairs };
+  return { groups, pairs, candidates: candidates.length };
 }
 
 function asCandidate(p: PhotoWithCode) {

@@ -87,6 +87,11 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
       CREATE INDEX photos_by_name ON photos(${FILE_NAME_SQL} COLLATE NOCASE, path);
     `);
   },
+  // Colour layouts for the duplicates' likeness (main/ml/eval/likeness.ts), by content hash: made
+  // once per distinct photo when duplicates are first looked for, float32 little-endian.
+  (db) => {
+    db.exec('CREATE TABLE colour_layouts (hash TEXT PRIMARY KEY, layout BLOB NOT NULL)');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -416,6 +421,30 @@ export class Store {
   allHashes(): Set<string> {
     const rows = this.db.prepare('SELECT DISTINCT hash FROM photos').pluck().all() as string[];
     return new Set(rows);
+  }
+
+  /** The cached colour layouts of these content hashes (those not cached are absent). */
+  colourLayouts(hashes: readonly string[]): Map<string, Float32Array> {
+    const get = this.db.prepare('SELECT layout FROM colour_layouts WHERE hash = ?').pluck();
+    const out = new Map<string, Float32Array>();
+    for (const hash of hashes) {
+      const blob = get.get(hash) as Buffer | undefined;
+      // Copied out: the Buffer may sit at an offset that is no multiple of 4 in a shared pool.
+      if (blob) out.set(hash, new Float32Array(Uint8Array.from(blob).buffer));
+    }
+    return out;
+  }
+
+  putColourLayouts(entries: readonly (readonly [string, Float32Array])[]): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO colour_layouts (hash, layout) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const [hash, layout] of entries) put.run(hash, Buffer.from(layout.buffer, layout.byteOffset, layout.byteLength));
+    })();
+  }
+
+  /** Forget the layouts of photos no longer in the library. */
+  pruneColourLayouts(): number {
+    return this.db.prepare('DELETE FROM colour_layouts WHERE hash NOT IN (SELECT hash FROM photos)').run().changes;
   }
 
   /** Every label this model's codes use. */

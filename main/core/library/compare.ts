@@ -40,11 +40,16 @@ export async function compareModels(library: Library, request: CompareRequest, i
   return { columns, overlap: listOverlap(columns) };
 }
 
-/** Photos shared by each pair of lists, and the Jaccard index of the two sets. */
+/**
+ * Photos shared by each pair of lists, and the Jaccard index of the two sets. A pair with an empty
+ * list (a model still computing its codes, or with no code for this photo yet) gets no figure: "0 in
+ * common" would read as a measured disagreement.
+ */
 export function listOverlap(columns: Pick<CompareColumn, 'modelId' | 'hits'>[]): CompareOverlap[] {
   const out: CompareOverlap[] = [];
   for (let i = 0; i < columns.length; i++)
     for (let j = i + 1; j < columns.length; j++) {
+      if (columns[i].hits.length === 0 || columns[j].hits.length === 0) continue;
       const a = new Set(columns[i].hits.map((h) => h.path));
       const b = new Set(columns[j].hits.map((h) => h.path));
       let shared = 0;

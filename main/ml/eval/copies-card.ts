@@ -23,10 +23,18 @@ export function cardCopies(card: Record<string, unknown>): CardCopies | null {
   return c as CardCopies;
 }
 
+/** The card's likeness percentiles (copies.likeness), when it holds well-formed ones (cards measured before the likeness have none). */
+export function cardLikeness(card: Record<string, unknown>): NonNullable<CardCopies['likeness']> | null {
+  const l = cardCopies(card)?.likeness;
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  if (!l || !finite(l.copy?.p5) || !finite(l.copy?.p50) || !finite(l.other?.p99) || !finite(l.other?.p999) || !finite(l.other?.p9999)) return null;
+  return l;
+}
+
 /** Write `copies` into a model directory's card.json (atomically; the rest of the card kept). */
 export async function writeCardCopies(modelDir: string, copies: CardCopies): Promise<void> {
   const path = join(modelDir, 'card.json');
   const card = existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>) : {};
-  const { model, n, top1, top10, copyScore, otherScore, measuredOn } = copies;
-  await writeFileAtomic(path, `${JSON.stringify({ ...card, copies: { model, n, top1, top10, copyScore, otherScore, measuredOn } }, null, 2)}\n`);
+  const { model, n, top1, top10, copyScore, otherScore, likeness, measuredOn } = copies;
+  await writeFileAtomic(path, `${JSON.stringify({ ...card, copies: { model, n, top1, top10, copyScore, otherScore, likeness, measuredOn } }, null, 2)}\n`);
 }

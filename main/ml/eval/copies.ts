@@ -16,6 +16,7 @@
 import sharp from 'sharp';
 import type { ImageEncoder } from '../image-encoder';
 import { Rng, deriveSeed, permutation } from '../dim/random';
+import { colourLayoutOf, layoutSimilarity, likeness, LAYOUT_LENGTH } from './likeness';
 
 /** A photo (path or bytes) to the encoder's input: inputSize² × 3 float32 in [-0.5, 0.5], NHWC. */
 export type PhotoDecoder = (input: string | Buffer, inputSize: number) => Promise<Float32Array>;
@@ -163,6 +164,12 @@ export interface CopyScore {
   copyScore: { p5: number; p50: number };
   /** Cosine similarity of a copy to every other photo of the folder: 50th, 95th, 99th percentiles. */
   otherScore: { p50: number; p95: number; p99: number };
+  /**
+   * The same for the duplicates' likeness (./likeness.ts: the cosine and the colour layouts): copies
+   * to their originals, and to every other photo out to its 1-in-10,000 tail, which sets the
+   * duplicates threshold (a library of n photos has n²/2 unrelated pairs).
+   */
+  likeness?: { copy: { p5: number; p50: number }; other: { p99: number; p999: number; p9999: number } };
 }
 
 export interface CopyScoreDetails extends CopyScore {
@@ -221,12 +228,21 @@ export async function scoreCopies(
     (j, reason) => failed.push({ path: `${paths[sample[j]!]} (edited copy)`, reason }),
   );
 
+  const originalLayouts = await layoutsOf(originals.kept.map((i) => () => colourLayoutOf(paths[i]!)), concurrency, options.signal);
+  const copyLayouts = await layoutsOf(
+    copies.kept.map((j) => async () => colourLayoutOf(await makeEditedCopy(paths[sample[j]!]!, copyEditFor(seed, sample[j]!)))),
+    concurrency,
+    options.signal,
+  );
+
   const dim = encoder.dim;
   const bank = normaliseRows(originals.codes, bankSize, dim);
   const queries = normaliseRows(copies.codes, copies.kept.length, dim);
   const n = copies.kept.length;
   const copyScores = new Float32Array(n);
   const otherScores = new Float32Array(n * (bankSize - 1));
+  const copyLikeness = new Float32Array(n);
+  const otherLikeness = new Float32Array(n * (bankSize - 1));
   let top1 = 0;
   let top10 = 0;
   const scoringStart = performance.now();
@@ -243,12 +259,16 @@ export async function scoreCopies(
     }
     const ownScore = sims[own]!;
     copyScores[q] = ownScore;
+    const layout = copyLayouts[q]!;
+    const likenessTo = (b: number) => likeness(sims[b]!, layout && originalLayouts[b] ? layoutSimilarity(layout, originalLayouts[b]!) : null);
+    copyLikeness[q] = likenessTo(own);
     // Rank of the original: photos scoring strictly higher (ties count in the original's favour).
     let above = 0;
     let o = q * (bankSize - 1);
     for (let b = 0; b < bankSize; b++) {
       if (b === own) continue;
       const s = sims[b]!;
+      otherLikeness[o] = likenessTo(b);
       otherScores[o++] = s;
       if (s > ownScore) above++;
     }
@@ -259,6 +279,8 @@ export async function scoreCopies(
   if (n === 0) throw new Error('no edited copy could be made and decoded');
   copyScores.sort();
   otherScores.sort();
+  copyLikeness.sort();
+  otherLikeness.sort();
   return {
     model: encoder.name,
     n,
@@ -266,6 +288,10 @@ export async function scoreCopies(
     top10: top10 / n,
     copyScore: { p5: percentile(copyScores, 5), p50: percentile(copyScores, 50) },
     otherScore: { p50: percentile(otherScores, 50), p95: percentile(otherScores, 95), p99: percentile(otherScores, 99) },
+    likeness: {
+      copy: { p5: percentile(copyLikeness, 5), p50: percentile(copyLikeness, 50) },
+      other: { p99: percentile(otherLikeness, 99), p999: percentile(otherLikeness, 99.9), p9999: percentile(otherLikeness, 99.99) },
+    },
     photos: bankSize,
     failed,
     seconds: (performance.now() - started) / 1000,
@@ -291,6 +317,26 @@ export function normaliseRows(codes: Float32Array, rows: number, dim: number): F
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     for (let d = 0; d < dim; d++) out[r * dim + d] = codes[r * dim + d]! * scale;
   }
+  return out;
+}
+
+/** Colour layouts of items (several at once); one that cannot be read is null (its pairs score as no layout match). */
+async function layoutsOf(items: (() => Promise<Float32Array>)[], concurrency: number, signal?: AbortSignal): Promise<(Float32Array | null)[]> {
+  const out = new Array<Float32Array | null>(items.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      signal?.throwIfAborted();
+      const i = next++;
+      try {
+        out[i] = await items[i]!();
+        if (out[i]!.length !== LAYOUT_LENGTH) out[i] = null;
+      } catch {
+        out[i] = null;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return out;
 }
 

@@ -148,6 +148,7 @@ export async function publishPhoto(name: string, options: PublishPhotoOptions): 
       top10: copies.top10,
       copyScore: copies.copyScore,
       otherScore: copies.otherScore,
+      likeness: copies.likeness,
       measuredOn: `edited copies of ${copies.n} mini-ImageNet val photos (seed 0) searched among all ${copies.photos}: npm run -s cli -- eval-copies <mini-imagenet/val> --model ${name} --limit ${PHOTO_COPIES} --seed 0`,
     },
     evaluationMiniImagenet: {

@@ -3,8 +3,9 @@
  * score against it, and how unrelated photos score (the card's `copies`, written by
  * `cli eval-copies --write-card`). A bare 0.78 says nothing to a person; "similar" does.
  *
- *   near-duplicate  ≥ the duplicates threshold (copyThreshold: well above 99 % of unrelated pairs,
- *                   at least halfway to 95 % of edited copies), so the word and the Duplicates view agree
+ *   near-duplicate  ≥ copyThreshold: well above 99 % of unrelated pairs, at least halfway to 95 % of
+ *                   edited copies (the Duplicates view groups by likeness, which adds the colour
+ *                   layout to the cosine, so it can also group a copy this word does not reach)
  *   very similar    ≥ unrelated p99: closer than 99 % of unrelated pairs
  *   similar         ≥ unrelated p95
  *   loosely alike   ≥ unrelated p50

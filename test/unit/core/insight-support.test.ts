@@ -16,7 +16,7 @@ import { TrainingRequest } from '../../../main/api/contract';
 
 const hit = (id: number) => ({ id, path: `/p/${id}.jpg`, score: 1 - id / 100 });
 
-test('listOverlap counts shared photos and the Jaccard index for every pair', () => {
+test('listOverlap counts shared photos and the Jaccard index for every pair of lists that exist', () => {
   const columns = [
     { modelId: 'a', hits: [1, 2, 3, 4].map(hit) },
     { modelId: 'b', hits: [3, 4, 5, 6].map(hit) },
@@ -27,7 +27,9 @@ test('listOverlap counts shared photos and the Jaccard index for every pair', ()
     { a: 'a', b: 'c', shared: 0, jaccard: 0 },
     { a: 'b', b: 'c', shared: 0, jaccard: 0 },
   ]);
-  assert.deepEqual(listOverlap([{ modelId: 'x', hits: [] }, { modelId: 'y', hits: [] }]), [{ a: 'x', b: 'y', shared: 0, jaccard: 0 }]);
+  // A model without codes yet has an empty list: no "0 in common" beside it.
+  assert.deepEqual(listOverlap([{ modelId: 'x', hits: [] }, { modelId: 'y', hits: [] }]), []);
+  assert.deepEqual(listOverlap([...columns.slice(0, 2), { modelId: 'computing', hits: [] }]), [{ a: 'a', b: 'b', shared: 2, jaccard: 2 / 6 }]);
 });
 
 test('CurveRecorder keeps a bounded, evenly spaced subset and always the latest step', () => {

@@ -143,3 +143,23 @@ test('folders never overlap: an inner folder maps to its container, an outer one
   store.replaceSkipped(home.id, []);
   assert.equal(store.skippedCount(), 0);
 });
+
+test('colour layouts are kept by content hash, read back exactly, and pruned with the photos that had them', async (t) => {
+  const store = storeWithModels(join(await tempDir(t), 'library.sqlite'));
+  t.after(() => store.close());
+  const folder = store.addFolder('/photos');
+  const [kept, gone] = ['ab'.repeat(20), 'cd'.repeat(20)];
+  store.commitPhotos(MODEL, [photo(folder.id, 'a.jpg', kept, 0), photo(folder.id, 'b.jpg', gone, 1)]);
+  const layout = Float32Array.from({ length: 192 }, (_, i) => Math.sin(i) / 7);
+  store.putColourLayouts([
+    [kept, layout],
+    [gone, layout.map((v) => -v)],
+  ]);
+  const read = store.colourLayouts([kept, gone, 'ef'.repeat(20)]);
+  assert.deepEqual(read.get(kept), layout);
+  assert.equal(read.get(gone)![0], -layout[0]!);
+  assert.ok(!read.has('ef'.repeat(20)), 'a hash never measured has no layout');
+  store.removePhotos(MODEL, [store.photoByPath('/photos/b.jpg')!.id]);
+  assert.equal(store.pruneColourLayouts(), 1);
+  assert.deepEqual([...store.colourLayouts([kept, gone]).keys()], [kept]);
+});

@@ -1,6 +1,7 @@
 /**
  * The two ways grouping finds pairs — from the saved HNSW graph and by searching the index — give
- * the groups an exact comparison of every pair gives, on seeded codes with clusters of near-copies;
+ * the groups an exact comparison of every pair's likeness gives, on seeded codes with clusters of
+ * near-copies and colour layouts that follow the codes (with noise of their own);
  * the graph reader reads hnswlib's file as hnswlib does, skips deleted codes, and declines a file
  * it does not understand.
  */
@@ -10,6 +11,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupDuplicates } from '../../../../main/core/duplicates/grouping';
+import type { LayoutSource } from '../../../../main/core/duplicates/layouts';
+import { LAYOUT_LENGTH, layoutSimilarity, likeness } from '../../../../main/ml/eval/likeness';
 import { UnionFind } from '../../../../main/core/duplicates/union-find';
 import { readHnswGraph } from '../../../../main/core/index/hnsw-graph';
 import type { PhotoWithCode } from '../../../../main/core/index/store';
@@ -24,6 +27,9 @@ let codes: Float32Array;
 let index: VectorIndex;
 let indexFile: string;
 let rows: PhotoWithCode[];
+let layouts: Float32Array[];
+/** The layouts by photo, as the library's source gives them (by content hash). */
+const layoutSource: LayoutSource = async (photos) => photos.map((p) => layouts[Number(p.hash.slice(1))]!);
 
 function unit(row: Float32Array): Float32Array {
   const norm = Math.hypot(...row);
@@ -46,6 +52,8 @@ before(async () => {
     } else for (let d = 0; d < DIM; d++) row[d] = random() - 0.5;
     codes.set(unit(row), i * DIM);
   }
+  // A layout: the code repeated to the layout's length, plus noise, so near-copies mostly match in layout too.
+  layouts = Array.from({ length: COUNT }, (_, i) => unit(Float32Array.from({ length: LAYOUT_LENGTH }, (_, k) => codes[i * DIM + (k % DIM)]! + (random() - 0.5) * 0.3)));
   index = VectorIndex.create(DIM, undefined, COUNT);
   index.add(codes, COUNT);
   indexFile = join(dir, 'codes.hnsw');
@@ -74,7 +82,7 @@ function exactGroups(): string[][] {
     for (let j = i + 1; j < COUNT; j++) {
       let s = 0;
       for (let d = 0; d < DIM; d++) s += codes[i * DIM + d]! * codes[j * DIM + d]!;
-      if (s >= THRESHOLD) sets.union(i, j);
+      if (likeness(s, layoutSimilarity(layouts[i]!, layouts[j]!)) >= THRESHOLD) sets.union(i, j);
     }
   return normalise(sets.sets(2).map((members) => members.map((i) => rows[i]!.path)));
 }
@@ -84,9 +92,9 @@ const normalise = (groups: string[][]) => groups.map((g) => [...g].sort()).sort(
 test('from the saved graph and by searching, the groups are those of an exact comparison', async () => {
   const exact = exactGroups();
   assert.ok(exact.length >= 50, `the codes make groups to find (${exact.length})`);
-  const fromGraph = await groupDuplicates(rows, index, THRESHOLD, { savedIndexFile: indexFile });
+  const fromGraph = await groupDuplicates(rows, index, THRESHOLD, layoutSource, { savedIndexFile: indexFile });
   assert.deepEqual(normalise(fromGraph.groups.map((g) => g.photos.map((p) => p.path))), exact);
-  const bySearch = await groupDuplicates(rows, index, THRESHOLD);
+  const bySearch = await groupDuplicates(rows, index, THRESHOLD, layoutSource);
   assert.deepEqual(normalise(bySearch.groups.map((g) => g.photos.map((p) => p.path))), exact);
   for (const group of fromGraph.groups) for (const p of group.photos) assert.ok(p.score <= 1 && p.score > 0, `score ${p.score}`);
 });
@@ -106,16 +114,16 @@ test('the graph reader gives hnswlib\'s own codes and labels, and declines anoth
 });
 
 test('a deleted code is in no group, and an index with unsaved changes is searched instead of its stale file', async () => {
-  const before = await groupDuplicates(rows, index, THRESHOLD, { savedIndexFile: indexFile });
+  const before = await groupDuplicates(rows, index, THRESHOLD, layoutSource, { savedIndexFile: indexFile });
   const member = before.groups[0]!.photos[0]!;
   const label = member.id - 1;
   const withDeletion = VectorIndex.load(indexFile, DIM);
   withDeletion.remove(label);
-  const unsaved = await groupDuplicates(rows, withDeletion, THRESHOLD, { savedIndexFile: indexFile });
+  const unsaved = await groupDuplicates(rows, withDeletion, THRESHOLD, layoutSource, { savedIndexFile: indexFile });
   const afterFile = join(dir, 'after-delete.hnsw');
   withDeletion.save(afterFile);
   assert.equal(readHnswGraph(afterFile, DIM)!.deleted[label], 1);
-  const saved = await groupDuplicates(rows, withDeletion, THRESHOLD, { savedIndexFile: afterFile });
+  const saved = await groupDuplicates(rows, withDeletion, THRESHOLD, layoutSource, { savedIndexFile: afterFile });
   for (const result of [unsaved, saved]) {
     assert.ok(!result.groups.some((g) => g.photos.some((p) => p.path === member.path)), `${member.path} left every group`);
   }

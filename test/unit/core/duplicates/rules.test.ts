@@ -31,17 +31,18 @@ test('threshold: only numbers in (0, 1] are accepted', () => {
   }
 });
 
-test('threshold from the card: three quarters from unrelated p99 to 1, or the p99–copies p5 midpoint if higher; default without a card', () => {
-  assert.deepEqual(thresholdFromCard({}).threshold, DEFAULT_DUPLICATE_THRESHOLD);
-  const measured = { copies: { copyScore: { p5: 0.4756, p50: 0.83 }, otherScore: { p50: 0, p95: 0.39, p99: 0.56 } } };
-  assert.equal(thresholdFromCard(measured).threshold, 0.89); // 0.56 + 0.75 · 0.44
-  const separated = { copies: { copyScore: { p5: 0.99, p50: 0.995 }, otherScore: { p50: 0.5, p95: 0.7, p99: 0.8 } } };
-  assert.equal(thresholdFromCard(separated).threshold, 0.95); // 0.8 + 0.15 = 0.95 ≥ midpoint 0.895
-  const high = { copies: { copyScore: { p5: 0.999, p50: 1 }, otherScore: { p50: 0.2, p95: 0.3, p99: 0.2 } } };
-  assert.equal(thresholdFromCard(high).threshold, 0.8);
-  const t = thresholdFromCard(measured).threshold;
-  assert.ok(t > measured.copies.otherScore.p99 && t <= 1);
-  assert.equal(thresholdFromCard({ copies: { copyScore: { p5: 'x' } } }).threshold, DEFAULT_DUPLICATE_THRESHOLD, 'a malformed measurement is ignored');
+test('threshold from the card: a fifth of the way from the unrelated photos\' 1-in-10,000 likeness to 1; default without that measurement', () => {
+  assert.equal(thresholdFromCard({}).threshold, DEFAULT_DUPLICATE_THRESHOLD);
+  const cosineOnly = { copies: { copyScore: { p5: 0.77, p50: 0.91 }, otherScore: { p50: 0, p95: 0.39, p99: 0.56 } } };
+  assert.equal(thresholdFromCard(cosineOnly).threshold, DEFAULT_DUPLICATE_THRESHOLD, 'a card measured before the likeness has no tail to go by');
+  const likeness = { copy: { p5: 0.7337, p50: 0.8834 }, other: { p99: 0.4759, p999: 0.6161, p9999: 0.7161 } };
+  const measured = { copies: { ...cosineOnly.copies, likeness } };
+  assert.equal(thresholdFromCard(measured).threshold, 0.773); // 0.7161 + 0.2 · 0.2839
+  assert.match(thresholdFromCard(measured).source, /1-in-10,000 tail 0\.7161/);
+  const high = { copies: { ...cosineOnly.copies, likeness: { ...likeness, other: { p99: 0.99, p999: 0.999, p9999: 1 } } } };
+  assert.equal(thresholdFromCard(high).threshold, 0.999, 'never above 0.999: identical codes still group');
+  const malformed = { copies: { ...cosineOnly.copies, likeness: { copy: { p5: 'x' }, other: {} } } };
+  assert.equal(thresholdFromCard(malformed).threshold, DEFAULT_DUPLICATE_THRESHOLD, 'a malformed measurement is ignored');
 });
 
 test('union-find joins chains into one set and leaves singletons out of sets(2)', () => {
