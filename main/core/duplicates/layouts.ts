@@ -4,6 +4,7 @@
  * decoded and turned upright, and small: a millisecond or two) — only for photos in a candidate pair,
  * so a first look for duplicates reads a fraction of the library, and later looks read none.
  */
+import pMap from 'p-map';
 import type { PhotoWithCode } from '../index/store';
 import type { Library } from '../library/library';
 import { colourLayoutOf } from '../../ml/eval/likeness';
@@ -19,13 +20,11 @@ export function libraryLayouts(library: Library): LayoutSource {
     const cached = library.store.colourLayouts([...new Set(photos.map((p) => p.hash))]);
     const made: [string, Float32Array][] = [];
     const missing = [...new Map(photos.filter((p) => !cached.has(p.hash)).map((p) => [p.hash, p])).values()];
-    let next = 0;
-    const worker = async () => {
-      while (next < missing.length) {
-        signal?.throwIfAborted();
-        const photo = missing[next++]!;
+    await pMap(
+      missing,
+      async (photo) => {
         const thumbnail = await library.thumbnailPath(photo.id);
-        if (!thumbnail) continue;
+        if (!thumbnail) return;
         try {
           const layout = await colourLayoutOf(thumbnail);
           cached.set(photo.hash, layout);
@@ -33,9 +32,9 @@ export function libraryLayouts(library: Library): LayoutSource {
         } catch {
           // An unreadable thumbnail: the photo's pairs are judged without a layout match.
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, missing.length) }, worker));
+      },
+      { concurrency: CONCURRENCY, signal },
+    );
     if (made.length > 0) library.store.putColourLayouts(made);
     return photos.map((p) => cached.get(p.hash) ?? null);
   };

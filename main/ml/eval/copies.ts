@@ -16,7 +16,7 @@
 import sharp from 'sharp';
 import type { ImageEncoder } from '../image-encoder';
 import { Rng, deriveSeed, permutation } from '../dim/random';
-import { colourLayoutOf, layoutSimilarity, likeness, LAYOUT_LENGTH } from './likeness';
+import { colourLayoutOf, layoutSimilarity, likeness } from './likeness';
 
 /** A photo (path or bytes) to the encoder's input: inputSize² × 3 float32 in [-0.5, 0.5], NHWC. */
 export type PhotoDecoder = (input: string | Buffer, inputSize: number) => Promise<Float32Array>;
@@ -209,8 +209,20 @@ export async function scoreCopies(
     throw new Error(`limit must be a positive integer, got ${options.limit}`);
 
   const failed: { path: string; reason: string }[] = [];
-  const originals = await encodePhotos(encoder, paths.length, (i) => decode(paths[i]!, encoder.inputSize), 'originals', concurrency, options, (i, reason) =>
-    failed.push({ path: paths[i]!, reason }),
+  // Each photo's colour layout is made beside its decode (by path index); one that cannot be made is
+  // null: its pairs score as no layout match.
+  const layoutOfPath = new Array<Float32Array | null>(paths.length).fill(null);
+  const originals = await encodePhotos(
+    encoder,
+    paths.length,
+    async (i) => {
+      layoutOfPath[i] = await colourLayoutOf(paths[i]!).catch(() => null);
+      return decode(paths[i]!, encoder.inputSize);
+    },
+    'originals',
+    concurrency,
+    options,
+    (i, reason) => failed.push({ path: paths[i]!, reason }),
   );
   const bankIndex = new Int32Array(paths.length).fill(-1);
   originals.kept.forEach((pathIndex, row) => (bankIndex[pathIndex] = row));
@@ -218,22 +230,24 @@ export async function scoreCopies(
   if (bankSize < 2) throw new Error(`only ${bankSize} of ${paths.length} photos could be decoded`);
 
   const sample = sampleForCopies(paths.length, options.limit, seed).filter((i) => bankIndex[i]! >= 0);
+  const layoutOfCopy = new Array<Float32Array | null>(sample.length).fill(null);
   const copies = await encodePhotos(
     encoder,
     sample.length,
-    async (j) => decode(await makeEditedCopy(paths[sample[j]!]!, copyEditFor(seed, sample[j]!)), encoder.inputSize),
+    async (j) => {
+      // One edited copy, made once: encoded and laid out.
+      const copy = await makeEditedCopy(paths[sample[j]!]!, copyEditFor(seed, sample[j]!));
+      layoutOfCopy[j] = await colourLayoutOf(copy).catch(() => null);
+      return decode(copy, encoder.inputSize);
+    },
     'copies',
     concurrency,
     options,
     (j, reason) => failed.push({ path: `${paths[sample[j]!]} (edited copy)`, reason }),
   );
 
-  const originalLayouts = await layoutsOf(originals.kept.map((i) => () => colourLayoutOf(paths[i]!)), concurrency, options.signal);
-  const copyLayouts = await layoutsOf(
-    copies.kept.map((j) => async () => colourLayoutOf(await makeEditedCopy(paths[sample[j]!]!, copyEditFor(seed, sample[j]!)))),
-    concurrency,
-    options.signal,
-  );
+  const originalLayouts = originals.kept.map((i) => layoutOfPath[i] ?? null);
+  const copyLayouts = copies.kept.map((j) => layoutOfCopy[j] ?? null);
 
   const dim = encoder.dim;
   const bank = normaliseRows(originals.codes, bankSize, dim);
@@ -317,26 +331,6 @@ export function normaliseRows(codes: Float32Array, rows: number, dim: number): F
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     for (let d = 0; d < dim; d++) out[r * dim + d] = codes[r * dim + d]! * scale;
   }
-  return out;
-}
-
-/** Colour layouts of items (several at once); one that cannot be read is null (its pairs score as no layout match). */
-async function layoutsOf(items: (() => Promise<Float32Array>)[], concurrency: number, signal?: AbortSignal): Promise<(Float32Array | null)[]> {
-  const out = new Array<Float32Array | null>(items.length).fill(null);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      signal?.throwIfAborted();
-      const i = next++;
-      try {
-        out[i] = await items[i]!();
-        if (out[i]!.length !== LAYOUT_LENGTH) out[i] = null;
-      } catch {
-        out[i] = null;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return out;
 }
 
