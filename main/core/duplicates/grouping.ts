@@ -1,19 +1,20 @@
 /**
  * Duplicate groups: every pair of photos whose likeness (main/ml/eval/likeness.ts: their codes'
- * cosine and their colour layouts) is at least the threshold, joined into groups (union-find), plus
- * every set of byte-identical files (same content hash), whatever the threshold. The candidate pairs
+ * cosine and their colour layouts) is at least the threshold, joined into groups without chains
+ * (./alike-groups.ts: two groups join only when they are alike on average), plus every set of
+ * byte-identical files (same content hash), whatever the threshold. The candidate pairs
  * come from the HNSW index (./pair-search.ts: from its saved graph when the file holds everything,
  * else by searching it) down to the lowest cosine that a perfect layout match could lift to the
  * threshold; each is then scored with the layouts (./layouts.ts).
  */
 import type { PhotoWithCode } from '../index/store';
 import type { VectorIndex } from '../index/vector-index';
-import { layoutSimilarity, likeness, lowestCosineFor } from '../../ml/eval/likeness';
+import { LAYOUT_LENGTH, layoutSimilarity, likeness, lowestCosineFor } from '../../ml/eval/likeness';
 import { compareForKeeping, pickKeep } from './keep-rule';
 import type { LayoutSource } from './layouts';
 import { readHnswGraph } from '../index/hnsw-graph';
 import { DEFAULT_PAIR_SEARCH, pairsFromGraph, searchPairs, type LabelPairs } from './pair-search';
-import { UnionFind } from './union-find';
+import { AlikeGroups } from './alike-groups';
 
 export interface DuplicatePhoto {
   id: number;
@@ -44,12 +45,16 @@ export interface GroupingOptions {
   savedIndexFile?: string;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Told each pair found at or above the threshold (rows of `photos`; for checks of the pair search). */
+  onAlikePair?: (i: number, j: number, likeness: number) => void;
 }
 
 export interface GroupingResult {
   groups: DuplicateGroup[];
   /** Pairs found at or above the threshold (each once; from the saved graph, the linked ones, enough to join every group) and byte-identical pairs. */
   pairs: number;
+  /** Of those, pairs whose groups stayed apart: alike as a pair, not on average as groups. */
+  declined: number;
   /** Candidate pairs scored with the colour layouts (those whose cosine a layout match could lift to the threshold). */
   candidates: number;
 }
@@ -67,16 +72,34 @@ export async function groupDuplicates(
   photos.forEach((p, i) => {
     if (p.label !== null) rowOfLabel.set(p.label, i);
   });
-  const sets = new UnionFind(n);
+  const found = await findPairs(index, Uint32Array.from(rowOfLabel.keys()), lowestCosineFor(threshold), options);
+  const vectors = new Map<number, Float32Array | null>();
+  const vectorOf = (i: number): Float32Array | null => {
+    let v = vectors.get(i);
+    if (v === undefined) {
+      const label = photos[i]!.label;
+      vectors.set(i, (v = label === null ? null : found.codeOf(label)));
+    }
+    return v;
+  };
+  const layoutOfHash = new Map<string, Float32Array | null>();
+  const layoutOfRow = new Array<Float32Array | null | undefined>(n);
+  const layoutOf = (i: number) => {
+    let layout = layoutOfRow[i];
+    if (layout === undefined) layoutOfRow[i] = layout = layoutOfHash.get(photos[i]!.hash) ?? null;
+    return layout;
+  };
+  const sets = new AlikeGroups(n, { code: index.dim, layout: LAYOUT_LENGTH }, vectorOf, layoutOf);
   // Each pair once, by a number made of its rows (n² < 2⁵³ for any library).
   const seen = new Set<number>();
   let pairs = 0;
-  const addPair = (i: number, j: number) => {
+  let declined = 0;
+  const isNew = (i: number, j: number) => {
     const key = i < j ? i * n + j : j * n + i;
-    if (seen.has(key)) return;
+    if (seen.has(key)) return false;
     seen.add(key);
     pairs++;
-    sets.union(i, j);
+    return true;
   };
 
   // Byte-identical files first: a group whatever the threshold.
@@ -84,40 +107,50 @@ export async function groupDuplicates(
   photos.forEach((p, i) => {
     const first = byHash.get(p.hash);
     if (first === undefined) byHash.set(p.hash, i);
-    else addPair(first, i);
+    else if (isNew(first, i)) sets.join(first, i);
   });
 
-  const candidates: { i: number; j: number; cosine: number }[] = [];
-  for (const found of await findPairs(index, Uint32Array.from(rowOfLabel.keys()), lowestCosineFor(threshold), options)) {
-    for (let p = 0; p < found.scores.length; p++) {
+  // Candidate pairs as rows (lower first) and cosines, in flat arrays: a large library has hundreds of thousands.
+  const total = found.pairs.reduce((sum, { scores }) => sum + scores.length, 0);
+  const first = new Int32Array(total);
+  const second = new Int32Array(total);
+  const cosines = new Float32Array(total);
+  let candidates = 0;
+  const isCandidateRow = new Uint8Array(n);
+  for (const { labels, scores } of found.pairs) {
+    for (let p = 0; p < scores.length; p++) {
       // A label the rows do not know (added to the index but not yet recorded) is no photo of theirs.
-      const i = rowOfLabel.get(found.labels[2 * p]!);
-      const j = rowOfLabel.get(found.labels[2 * p + 1]!);
-      if (i !== undefined && j !== undefined && i !== j) candidates.push({ i, j, cosine: found.scores[p]! });
+      const i = rowOfLabel.get(labels[2 * p]!);
+      const j = rowOfLabel.get(labels[2 * p + 1]!);
+      if (i === undefined || j === undefined || i === j) continue;
+      first[candidates] = Math.min(i, j);
+      second[candidates] = Math.max(i, j);
+      cosines[candidates++] = scores[p]!;
+      isCandidateRow[i] = isCandidateRow[j] = 1;
     }
   }
-  const candidateRows = [...new Set(candidates.flatMap(({ i, j }) => [i, j]))];
-  const layoutOfHash = new Map<string, Float32Array | null>();
+  const candidateRows: number[] = [];
+  isCandidateRow.forEach((is, i) => is && candidateRows.push(i));
   (await layouts(candidateRows.map((i) => photos[i]!), options.signal)).forEach((layout, k) => layoutOfHash.set(photos[candidateRows[k]!]!.hash, layout));
   const layoutMatch = (i: number, j: number): number | null => {
-    const a = layoutOfHash.get(photos[i]!.hash);
-    const b = layoutOfHash.get(photos[j]!.hash);
+    const a = layoutOf(i);
+    const b = layoutOf(j);
     return a && b ? layoutSimilarity(a, b) : null;
   };
-  for (const { i, j, cosine } of candidates) if (likeness(cosine, layoutMatch(i, j)) >= threshold) addPair(i, j);
-
-  const vectors = new Map<number, Float32Array>();
-  const vectorOf = (i: number): Float32Array | null => {
-    const label = photos[i]!.label;
-    if (label === null) return null;
-    let v = vectors.get(i);
-    if (!v) {
-      const got = index.vectorOf(label);
-      if (!got) return null;
-      vectors.set(i, (v = got));
-    }
-    return v;
-  };
+  const scores = new Float64Array(candidates);
+  const alike: number[] = [];
+  for (let c = 0; c < candidates; c++) {
+    scores[c] = likeness(cosines[c]!, layoutMatch(first[c]!, second[c]!));
+    if (scores[c]! >= threshold) alike.push(c);
+  }
+  // Best first, so the surest pairs form the groups and a borderline one cannot chain them.
+  alike.sort((a, b) => scores[b]! - scores[a]! || first[a]! - first[b]! || second[a]! - second[b]!);
+  for (const c of alike) {
+    const [i, j, score] = [first[c]!, second[c]!, scores[c]!];
+    if (!isNew(i, j)) continue;
+    options.onAlikePair?.(i, j, score);
+    if (!sets.joinIfAlike(i, j, score, threshold)) declined++;
+  }
 
   const groups: DuplicateGroup[] = sets.sets(2).map((members) => {
     const candidates = members.map((i) => ({ i, ...asCandidate(photos[i]!) }));
@@ -135,7 +168,7 @@ export async function groupDuplicates(
     return { keep: keepPhoto.path, photos: out };
   });
   groups.sort((a, b) => b.photos.length - a.photos.length || (a.keep < b.keep ? -1 : a.keep > b.keep ? 1 : 0));
-  return { groups, pairs, candidates: candidates.length };
+  return { groups, pairs, declined, candidates };
 }
 
 function asCandidate(p: PhotoWithCode) {
@@ -153,16 +186,32 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-/** The pairs: from the saved graph when the file is current, else by searching, a slice at a time so cancel and progress work. */
-async function findPairs(index: VectorIndex, queries: Uint32Array, threshold: number, options: GroupingOptions): Promise<LabelPairs[]> {
+/**
+ * The pairs: from the saved graph when the file is current, else by searching, a slice at a time so
+ * cancel and progress work; with a way to each label's code (from the graph already read, which is
+ * far quicker than asking the index for each).
+ */
+async function findPairs(
+  index: VectorIndex,
+  queries: Uint32Array,
+  threshold: number,
+  options: GroupingOptions,
+): Promise<{ pairs: LabelPairs[]; codeOf: (label: number) => Float32Array | null }> {
   const graph = options.savedIndexFile && !index.dirty ? readHnswGraph(options.savedIndexFile, index.dim) : null;
   if (graph) {
-    return [
-      pairsFromGraph(graph, threshold, (done, total) => {
-        options.signal?.throwIfAborted();
-        options.onProgress?.(done, total);
-      }),
-    ];
+    const pairs = pairsFromGraph(graph, threshold, (done, total) => {
+      options.signal?.throwIfAborted();
+      options.onProgress?.(done, total);
+    });
+    const elementOf = new Map<number, number>();
+    graph.labels.forEach((label, e) => {
+      if (!graph.deleted[e]) elementOf.set(label, e);
+    });
+    const codeOf = (label: number) => {
+      const e = elementOf.get(label);
+      return e === undefined ? null : graph.codes.subarray(e * graph.dim, (e + 1) * graph.dim);
+    };
+    return { pairs: [pairs], codeOf };
   }
   const search = { neighbours: options.neighbours ?? DEFAULT_PAIR_SEARCH.neighbours, ef: options.ef ?? DEFAULT_PAIR_SEARCH.ef };
   const found: LabelPairs[] = [];
@@ -175,7 +224,7 @@ async function findPairs(index: VectorIndex, queries: Uint32Array, threshold: nu
     found.push(searchPairs(index, queries.subarray(start, start + slice), threshold, search));
   }
   options.onProgress?.(queries.length, queries.length);
-  return found;
+  return { pairs: found, codeOf: (label) => index.vectorOf(label) };
 }
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { groupDuplicates } from '../../../../main/core/duplicates/grouping';
 import type { LayoutSource } from '../../../../main/core/duplicates/layouts';
 import { LAYOUT_LENGTH, layoutSimilarity, likeness } from '../../../../main/ml/eval/likeness';
-import { UnionFind } from '../../../../main/core/duplicates/union-find';
+import { AlikeGroups } from '../../../../main/core/duplicates/alike-groups';
 import { readHnswGraph } from '../../../../main/core/index/hnsw-graph';
 import type { PhotoWithCode } from '../../../../main/core/index/store';
 import { VectorIndex } from '../../../../main/core/index/vector-index';
@@ -75,15 +75,19 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Groups by comparing every pair, as sorted lists of paths. */
+/** Groups by comparing every pair (best first, joined without chains), as sorted lists of paths. */
 function exactGroups(): string[][] {
-  const sets = new UnionFind(COUNT);
+  const alike: { i: number; j: number; score: number }[] = [];
   for (let i = 0; i < COUNT; i++)
     for (let j = i + 1; j < COUNT; j++) {
       let s = 0;
       for (let d = 0; d < DIM; d++) s += codes[i * DIM + d]! * codes[j * DIM + d]!;
-      if (likeness(s, layoutSimilarity(layouts[i]!, layouts[j]!)) >= THRESHOLD) sets.union(i, j);
+      const score = likeness(s, layoutSimilarity(layouts[i]!, layouts[j]!));
+      if (score >= THRESHOLD) alike.push({ i, j, score });
     }
+  alike.sort((a, b) => b.score - a.score || a.i - b.i || a.j - b.j);
+  const sets = new AlikeGroups(COUNT, { code: DIM, layout: LAYOUT_LENGTH }, (i) => codes.subarray(i * DIM, (i + 1) * DIM), (i) => layouts[i]!);
+  for (const { i, j, score } of alike) sets.joinIfAlike(i, j, score, THRESHOLD);
   return normalise(sets.sets(2).map((members) => members.map((i) => rows[i]!.path)));
 }
 
