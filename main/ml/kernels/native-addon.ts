@@ -22,6 +22,8 @@ export interface NativeKernels {
   batchNormLeakyReluGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, dims: Int32Array, epsilon: number, alpha: number): void;
   /** dx = x equals its window's max ? dy : 0, windows = strides; dims [n, h, w, c, windowH, windowW]. */
   windowMaxPoolGrad(x: Float32Array, pooled: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  /** Max over non-overlapping windows that divide the sides; dims [n, h, w, c, windowH, windowW]. Absent from addons built before it was added. */
+  windowMaxPool?(x: Float32Array, pooled: Float32Array, dims: Int32Array): void;
   /** OpenBLAS's thread count (process-wide). Absent from addons built before it was added. */
   blasThreads?(): number;
   setBlasThreads?(threads: number): void;

@@ -10,6 +10,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"batchNormLeakyRelu", NULL, batch_norm_leaky_relu, NULL, NULL, NULL, napi_default, NULL},
       {"batchNormLeakyReluGrad", NULL, batch_norm_leaky_relu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"windowMaxPoolGrad", NULL, window_max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"windowMaxPool", NULL, window_max_pool, NULL, NULL, NULL, napi_default, NULL},
       {"setBlasThreads", NULL, set_blas_threads, NULL, NULL, NULL, napi_default, NULL},
       {"blasThreads", NULL, blas_threads, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -10,5 +10,6 @@ napi_value matmul(napi_env env, napi_callback_info info);
 napi_value batch_norm_leaky_relu(napi_env env, napi_callback_info info);
 napi_value batch_norm_leaky_relu_grad(napi_env env, napi_callback_info info);
 napi_value window_max_pool_grad(napi_env env, napi_callback_info info);
+napi_value window_max_pool(napi_env env, napi_callback_info info);
 napi_value set_blas_threads(napi_env env, napi_callback_info info);
 napi_value blas_threads(napi_env env, napi_callback_info info);

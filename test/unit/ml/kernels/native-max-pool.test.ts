@@ -46,3 +46,22 @@ test('native max-pooling gradient matches the composed mask, ties included', { s
       assert.equal(differing, -1, `${name}${ties ? ' with ties' : ''}: first difference at ${differing}`);
     }
 });
+
+test('native MaxPool (windows = strides, dividing the sides) matches cpu; other poolings go to the wasm kernel', { skip }, async () => {
+  const run = (shape: [number, number, number, number], size: number | [number, number], stride: number | [number, number], pad: 'valid' | 'same') => async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => Float32Array.from(tf.maxPool(tf.round(tf.randomNormal(shape, 0, 2, 'float32', 5)) as tf.Tensor4D, size, stride, pad).dataSync()));
+  };
+  for (const [name, go] of [
+    ['2×2 stride 2', run([3, 8, 6, 5], 2, 2, 'valid')],
+    ['2×2 same', run([2, 16, 16, 32], 2, 2, 'same')],
+    ['3×1 windows', run([2, 9, 4, 3], [3, 1], [3, 1], 'valid')],
+    ['overlapping 3×3 stride 2 (wasm kernel)', run([2, 9, 9, 4], 3, 2, 'valid')],
+    ['not dividing 2×2 on 7×7 (wasm kernel)', run([1, 7, 7, 3], 2, 2, 'valid')],
+  ] as const) {
+    // + 0 makes −0 (rounded small negatives) and 0 the same value: kernels may keep either.
+    const native = Array.from(await go('wasm'), (v) => v + 0);
+    const reference = Array.from(await go('cpu'), (v) => v + 0);
+    assert.deepEqual(native, reference, name);
+  }
+});
