@@ -8,6 +8,8 @@
  *   --from MODEL (start from a model's encoder, continuing with its recipe; critics start fresh)
  *   --limit N (photos)  --seed N  --name NAME  --checkpoint DIR  --resume  --keep-checkpoint
  *   --save-on-cancel (a Ctrl-C also writes the model from the current weights)
+ *   --minutes M (train for M minutes from the first step, then write the model: a time budget, as
+ *     the PyTorch peer's --minutes, for same-minutes comparisons)
  *   --json (last stdout line: {"model","epochs","imagesPerSecond","backend",...})
  *
  * Ctrl-C stops between steps and checkpoints; `--resume` continues that run. Unset options come
@@ -41,6 +43,7 @@ export const usage = formatUsage({
     ['--resume', 'continue the checkpointed run'],
     ['--keep-checkpoint', 'keep the checkpoint once the model is written'],
     ['--save-on-cancel', 'a Ctrl-C also writes the model from the current weights'],
+    ['--minutes <m>', 'train for this many minutes from the first step, then write the model'],
     ['--json', 'last stdout line: {"model","epochs","imagesPerSecond","backend",…}'],
   ],
   examples: ['npm run -s cli -- train ~/Pictures --out ~/models/my-photos --from dim-both --epochs 2'],
@@ -93,6 +96,7 @@ export async function run(args: string[]): Promise<void> {
       resume: { type: 'boolean', default: false },
       'keep-checkpoint': { type: 'boolean', default: false },
       'save-on-cancel': { type: 'boolean', default: false },
+      minutes: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -138,7 +142,13 @@ export async function run(args: string[]): Promise<void> {
   // A model's own recipe keeps its source size; another input size keeps the trainer's 1.25 × rule.
   if (recipe.inputSize !== base.inputSize) recipe.sourceSize = null;
 
+  const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
+  if (minutes !== undefined && !(minutes > 0)) throw new UsageError(`--minutes must be a positive number, got '${values.minutes}'`);
+
   const cancel = cancelOnSignals('stopping after this step (the run is checkpointed; --resume continues it)');
+  // The time budget counts from the first training step (after the photos are decoded), as the peer's does.
+  const budget = new AbortController();
+  let budgetTimer: NodeJS.Timeout | undefined;
   let last = 0;
   try {
     const result = await train({
@@ -154,9 +164,10 @@ export async function run(args: string[]): Promise<void> {
       checkpointDir: values.checkpoint,
       resume: values.resume,
       keepCheckpoint: values['keep-checkpoint'],
-      saveModelOnStop: values['save-on-cancel'],
-      signal: cancel.signal,
+      saveModelOnStop: values['save-on-cancel'] || minutes !== undefined,
+      signal: AbortSignal.any([cancel.signal, budget.signal]),
       onProgress: (p) => {
+        if (minutes !== undefined && p.phase === 'training' && !budgetTimer) budgetTimer = setTimeout(() => budget.abort(), minutes * 60_000);
         const now = Date.now();
         if (p.phase === 'training' && now - last < 500 && p.step !== p.stepsPerEpoch) return;
         last = now;
@@ -176,15 +187,17 @@ export async function run(args: string[]): Promise<void> {
       skipped: result.skipped.length,
       checkpoint: result.checkpoint,
       seconds: Math.round(result.seconds * 10) / 10,
+      ...(minutes !== undefined ? { minutes, budgetReached: budget.signal.aborted } : {}),
     };
     if (values.json) printJson(summary);
     else
       process.stdout.write(
-        result.status === 'done'
+        result.status === 'done' || budget.signal.aborted
           ? `trained ${result.model} (${result.modelId}): ${result.epochs} epochs on ${result.images} photos, ${summary.imagesPerSecond} img/s on ${result.backend}\n`
           : `${result.status} after ${result.epochs} epochs; resume with --resume (checkpoint ${result.checkpoint})\n`,
       );
   } finally {
+    clearTimeout(budgetTimer);
     cancel.release();
   }
 }

@@ -30,6 +30,24 @@ test('train --json writes a model and ends stdout with the result line', async (
   assert.ok(existsSync(join(out, 'card.json')));
 });
 
+test('train --minutes stops at its time budget and writes the model', async () => {
+  const folder = await makeDataset(16, { size: 40 });
+  const out = join(await mkdtemp(join(tmpdir(), 'dimsearch-cli-')), 'budget-model');
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'main/cli/main.ts', 'train', folder, '--out', out, '--size', '32', '--epochs', '1000', '--batch', '8', '--minutes', '0.02', '--json'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.equal(last.budgetReached, true);
+  assert.ok(last.epochs > 0 && last.epochs < 1000, `stopped early: ${last.epochs} epochs`);
+  assert.ok(existsSync(join(out, 'card.json')), 'the model is written');
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/main.ts', 'train', folder, '--out', out, '--minutes', '0'], { cwd: root, encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--minutes must be a positive number/);
+});
+
 test('train rejects bad arguments with a clear message', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/main.ts', 'train', '/tmp', '--out', '/tmp/x', '--estimator', 'mine'], { cwd: root, encoding: 'utf8' });
   assert.notEqual(r.status, 0);
