@@ -241,17 +241,20 @@ static size_t chunk_rows(const conv_shape *c) {
   return rows > MIN_CHUNK_ROWS ? rows : MIN_CHUNK_ROWS;
 }
 
+/* Rows r..e of the patch matrix: the input itself for a pointwise convolution, else im2col into the task's scratch. */
+static const float *patch_rows(const conv_task *t, size_t r, size_t e) {
+  if (t->c->pointwise) return t->x + r * t->c->depth;
+  im2col_rows(t->c, t->x, t->scratch, r, e);
+  return t->scratch;
+}
+
 /* forward: out[rows] = act(patches(x)[rows] · filter + bias) */
 static void *forward_share(void *arg) {
   const conv_task *t = arg;
   const conv_shape *c = t->c;
   for (size_t r = t->r0; r < t->r1; r += t->chunk) {
     const size_t e = r + t->chunk < t->r1 ? r + t->chunk : t->r1;
-    const float *patches = t->x + r * c->depth;
-    if (!c->pointwise) {
-      im2col_rows(c, t->x, t->scratch, r, e);
-      patches = t->scratch;
-    }
+    const float *patches = patch_rows(t, r, e);
     float *out = t->out + r * c->outC;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(e - r), c->outC, (int)c->depth, 1.0f, patches, (int)c->depth, t->filter, c->outC, 0.0f, out, c->outC);
     apply_epilogue(out, e - r, c->outC, t->bias, t->activation, t->alpha);
@@ -265,11 +268,7 @@ static void *filter_grad_share(void *arg) {
   const conv_shape *c = t->c;
   for (size_t r = t->r0; r < t->r1; r += t->chunk) {
     const size_t e = r + t->chunk < t->r1 ? r + t->chunk : t->r1;
-    const float *patches = t->x + r * c->depth;
-    if (!c->pointwise) {
-      im2col_rows(c, t->x, t->scratch, r, e);
-      patches = t->scratch;
-    }
+    const float *patches = patch_rows(t, r, e);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)c->depth, c->outC, (int)(e - r), 1.0f, patches, (int)c->depth, t->dy + r * c->outC, c->outC,
                 r == t->r0 ? 0.0f : 1.0f, t->accumulator, c->outC);
   }
