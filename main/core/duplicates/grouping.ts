@@ -82,13 +82,9 @@ export async function groupDuplicates(
     }
     return v;
   };
-  const layoutOfHash = new Map<string, Float32Array | null>();
-  const layoutOfRow = new Array<Float32Array | null | undefined>(n);
-  const layoutOf = (i: number) => {
-    let layout = layoutOfRow[i];
-    if (layout === undefined) layoutOfRow[i] = layout = layoutOfHash.get(photos[i]!.hash) ?? null;
-    return layout;
-  };
+  // Each row's colour layout, filled once the candidates' layouts are read (below), before any join.
+  const layoutOfRow = new Array<Float32Array | null>(n).fill(null);
+  const layoutOf = (i: number) => layoutOfRow[i]!;
   const sets = new AlikeGroups(n, { code: index.dim, layout: LAYOUT_LENGTH }, vectorOf, layoutOf);
   // Each pair once, by a number made of its rows (n² < 2⁵³ for any library).
   const seen = new Set<number>();
@@ -101,14 +97,6 @@ export async function groupDuplicates(
     pairs++;
     return true;
   };
-
-  // Byte-identical files first: a group whatever the threshold.
-  const byHash = new Map<string, number>();
-  photos.forEach((p, i) => {
-    const first = byHash.get(p.hash);
-    if (first === undefined) byHash.set(p.hash, i);
-    else if (isNew(first, i)) sets.join(first, i);
-  });
 
   // Candidate pairs as rows (lower first) and cosines, in flat arrays: a large library has hundreds of thousands.
   const total = found.pairs.reduce((sum, { scores }) => sum + scores.length, 0);
@@ -131,7 +119,20 @@ export async function groupDuplicates(
   }
   const candidateRows: number[] = [];
   isCandidateRow.forEach((is, i) => is && candidateRows.push(i));
+  const layoutOfHash = new Map<string, Float32Array | null>();
   (await layouts(candidateRows.map((i) => photos[i]!), options.signal)).forEach((layout, k) => layoutOfHash.set(photos[candidateRows[k]!]!.hash, layout));
+  // By content hash: a byte-identical copy of a candidate has its layout too.
+  photos.forEach((p, i) => (layoutOfRow[i] = layoutOfHash.get(p.hash) ?? null));
+
+  // Byte-identical files first: a group whatever the threshold (joined once the layouts are known, so
+  // the group's sums hold them when a copy asks to join).
+  const byHash = new Map<string, number>();
+  photos.forEach((p, i) => {
+    const first = byHash.get(p.hash);
+    if (first === undefined) byHash.set(p.hash, i);
+    else if (isNew(first, i)) sets.join(first, i);
+  });
+
   const layoutMatch = (i: number, j: number): number | null => {
     const a = layoutOf(i);
     const b = layoutOf(j);

@@ -7,7 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlikeGroups } from '../../../../main/core/duplicates/alike-groups';
 import { UnionFind } from '../../../../main/core/duplicates/union-find';
-import { likeness } from '../../../../main/ml/eval/likeness';
+import { groupDuplicates } from '../../../../main/core/duplicates/grouping';
+import type { LayoutSource } from '../../../../main/core/duplicates/layouts';
+import type { PhotoWithCode } from '../../../../main/core/index/store';
+import { VectorIndex } from '../../../../main/core/index/vector-index';
+import { LAYOUT_LENGTH, likeness } from '../../../../main/ml/eval/likeness';
 import { rng } from '../../../fixtures/photos';
 
 const unit = (values: number[]) => {
@@ -66,4 +70,20 @@ test('identical files join whatever their likeness', () => {
   // Photo 2 is a copy of 0 but not of 1: on average the group is only half alike.
   assert.equal(sets.joinIfAlike(2, 0, likeness(dot(codes[2]!, codes[0]!), null), 0.7), false);
   assert.equal(sets.joinIfAlike(2, 0, likeness(dot(codes[2]!, codes[0]!), null), 0.35), true);
+});
+
+test('grouping: a group of byte-identical files keeps its colour layout when an edited copy asks to join', async () => {
+  // A and A′ share their bytes (one hash); B is an edited copy of A: cosine 0.9, the same layout.
+  const dim = 4;
+  const index = VectorIndex.create(dim, undefined, 3);
+  const a = unit([1, 0, 0, 0]);
+  const b = unit([0.9, Math.sqrt(1 - 0.81), 0, 0]);
+  index.add(Float32Array.from([...a, ...a, ...b]), 3);
+  const row = (i: number, hash: string): PhotoWithCode => ({ id: i + 1, folderId: 1, path: `/photos/${i}.jpg`, size: 1000, mtimeMs: 0, hash, width: 10, height: 10, label: i });
+  const rows = [row(0, 'same'), row(1, 'same'), row(2, 'edited')];
+  const layout = unit(Array.from({ length: LAYOUT_LENGTH }, (_, k) => Math.sin(k)));
+  const layouts: LayoutSource = async (photos) => photos.map(() => layout);
+  // B's likeness to A (and A′) is 0.8 · 0.9 + 0.2 · 1 = 0.92; without the layouts the group would offer only 0.72.
+  const { groups } = await groupDuplicates(rows, index, 0.85, layouts);
+  assert.deepEqual(groups.map((g) => g.photos.map((p) => p.path).sort()), [['/photos/0.jpg', '/photos/1.jpg', '/photos/2.jpg']]);
 });
