@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DimEncoder, type EncoderOptions } from './encoder';
 import { DimObjective, type ObjectiveOptions } from './objective';
+import { ScheduledAdam } from './scheduled-adam';
 
 /** A tensor as plain data (float32 or int32 values, row-major). */
 export interface WireTensor {
@@ -53,6 +54,8 @@ export interface StepBatch {
   size: number;
   /** The step's noise seed (the code sample of the one-view recipe). */
   seed: number;
+  /** This step's Adam rate (a schedule's); the setup's rate when absent. */
+  learningRate?: number;
 }
 
 /** Async read: GPU backends (webgpu) cannot be trusted with a synchronous one. */
@@ -79,7 +82,7 @@ export class DimTrainStep {
   private constructor(
     private readonly encoder: DimEncoder,
     private readonly objective: DimObjective,
-    private readonly optimizer: tf.AdamOptimizer,
+    private readonly optimizer: ScheduledAdam,
   ) {}
 
   static async create(setup: StepSetup): Promise<DimTrainStep> {
@@ -105,7 +108,7 @@ export class DimTrainStep {
       } finally {
         if (critics) tf.dispose(Object.values(critics));
       }
-      const optimizer = tf.train.adam(setup.learningRate);
+      const optimizer = new ScheduledAdam(setup.learningRate);
       if (setup.state && loaded) {
         const count = setup.state.optimizerWeights;
         const weights = Array.from({ length: count }, (_, i) => ({ name: `optimizer/${i}`, tensor: loaded[`optimizer/${i}`] }));
@@ -128,6 +131,10 @@ export class DimTrainStep {
     if (batch.views.length < 1 || batch.views.length > 2) throw new Error(`a batch has one or two views, got ${batch.views.length}`);
     for (const v of batch.views)
       if (v.length !== batchSize * size * size * 3) throw new Error(`a view of ${batchSize} images of ${size}×${size}×3 needs ${batchSize * size * size * 3} values, got ${v.length}`);
+    if (batch.learningRate !== undefined) {
+      if (!(batch.learningRate > 0)) throw new Error(`a step's learning rate must be positive, got ${batch.learningRate}`);
+      this.optimizer.setLearningRate(batch.learningRate);
+    }
     let captured: Record<string, tf.Scalar> = {};
     tf.tidy(() => {
       const x = tf.tensor4d(batch.views[0], [batchSize, size, size, 3]);

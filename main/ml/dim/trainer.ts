@@ -21,6 +21,7 @@ import { saveEncoder, writeDirAtomic, recoverDirAtomic, encodeNamedTensors, load
 import type { PhotoSource } from '../data/photo-source';
 import { augmentBatch } from './augment';
 import { photoAugmentBatch } from './photo-augment';
+import { checkLearningRateDecay, describeLearningRate, learningRateAt, type LearningRateDecay } from './learning-rate';
 import { DimEncoder, encoderOptions, type EncoderOptions } from './encoder';
 import { isEstimatorName, type EstimatorName } from './estimators';
 import { objectiveOptions, type ObjectiveName, type ObjectiveOptions } from './objective';
@@ -39,6 +40,8 @@ export interface TrainOptions {
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
+  /** Ease the rate down over the last epochs (learning-rate.ts); a resume may set or change it. */
+  learningRateDecay?: LearningRateDecay | null;
   objective?: ObjectiveName;
   estimator?: EstimatorName;
   /** Two augmented views per image (REFERENCE's augmented recipe); implied by `augmentation`. */
@@ -143,6 +146,8 @@ interface RunConfig {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** Absent in checkpoints written before the decay existed (constant rate). */
+  learningRateDecay?: LearningRateDecay | null;
   augment: boolean;
   augmentation: Augmentation;
   /** Side of the square photos are kept at in memory (inputSize, or larger for 'photo' crops). */
@@ -202,6 +207,7 @@ function buildConfig(options: TrainOptions, initial: EncoderOptions | null): Run
     epochs: options.epochs ?? 1,
     batchSize: options.batchSize ?? 64,
     learningRate: options.learningRate ?? 1e-3,
+    learningRateDecay: options.learningRateDecay ?? null,
     augment: options.augment ?? false,
     augmentation: options.augment ? (options.augmentation ?? 'pad-crop') : 'none',
     sourceSize: options.augment && options.augmentation === 'photo' ? (options.sourceSize ?? Math.round(inputSize * 1.25)) : inputSize,
@@ -221,6 +227,7 @@ function buildConfig(options: TrainOptions, initial: EncoderOptions | null): Run
   if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new Error(`epochs must be a positive integer, got ${config.epochs}`);
   if (!Number.isInteger(config.batchSize) || config.batchSize < 2) throw new Error(`batch size must be an integer ≥ 2, got ${config.batchSize}`);
   if (!(config.learningRate > 0)) throw new Error(`learning rate must be positive, got ${config.learningRate}`);
+  checkLearningRateDecay(config.learningRateDecay ?? null, config.epochs);
   if (!Number.isInteger(config.sourceSize) || config.sourceSize < inputSize)
     throw new Error(`source size must be an integer ≥ the input size ${inputSize}, got ${config.sourceSize}`);
   return config;
@@ -386,6 +393,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // Checkpoints written before photo augmentation existed lack its two fields.
     const old: Omit<RunConfig, 'augmentation' | 'sourceSize'> & Partial<RunConfig> = resumed.state.config;
     config = { augmentation: old.augment ? 'pad-crop' : 'none', sourceSize: old.inputSize, ...old, epochs: options.epochs ?? resumed.state.config.epochs, out: resolve(options.out), name: options.name ?? resumed.state.config.name };
+    // Like the epoch count, the end-of-run decay may be set when a run is continued.
+    if (options.learningRateDecay !== undefined) config.learningRateDecay = options.learningRateDecay;
+    checkLearningRateDecay(config.learningRateDecay ?? null, config.epochs);
   }
 
   const resumedStep: StepState | null = resumed
@@ -509,7 +519,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               ? [photoAugmentBatch(batch, batchSize, config.sourceSize, size, rng), photoAugmentBatch(batch, batchSize, config.sourceSize, size, rng)]
               : [augmentBatch(batch, batchSize, size, rng), augmentBatch(batch, batchSize, size, rng)];
         }
-        lastTerms = await executor.run({ views: views[1] ? [views[0], views[1]] : [views[0]], batchSize, size, seed: stepSeed % 2 ** 31 });
+        const learningRate = learningRateAt(config.learningRate, config.epochs, config.learningRateDecay ?? null, epoch + step / stepsPerEpoch);
+        lastTerms = await executor.run({ views: views[1] ? [views[0], views[1]] : [views[0]], batchSize, size, seed: stepSeed % 2 ** 31, learningRate });
         const values = Object.entries(lastTerms);
         if (!Number.isFinite(lastTerms.loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${lastTerms.loss})`);
         for (const [k, v] of values) epochSums[k] = (epochSums[k] ?? 0) + v;
@@ -577,6 +588,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         completed: status === 'done' ? 'all epochs' : `stopped early (${status}) after ${stepsDone} steps of ${totalSteps}`,
         batchSize,
         learningRate: config.learningRate,
+        ...(config.learningRateDecay ? { learningRateDecay: config.learningRateDecay, learningRateSchedule: describeLearningRate(config.learningRate, config.epochs, config.learningRateDecay) } : {}),
         optimizer: 'Adam',
         inputSize: size,
         zDim: config.encoder.zDim,

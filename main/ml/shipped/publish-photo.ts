@@ -5,6 +5,7 @@
  * held-out information bounds, and copied with its card into native-models/<name>. Publishing the
  * default photo model makes it the app's default (default-model.ts).
  */
+import { describeLearningRate } from '../dim/learning-rate';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -137,7 +138,7 @@ export async function publishPhoto(name: string, options: PublishPhotoOptions): 
       `shrunk and recompressed as JPEG${recompressFrom(name, epochs)}), ` +
       `InfoNCE between one view's code and the other's code and local features, temperature 0.2, no prior term; ` +
       `${epochs} epochs over mini-ImageNet train (${card.completed === 'all epochs' ? 'the full plan' : `of ${photoRecipe.epochs} planned; training resumes from training/${name}.checkpoint`}), ` +
-      `batch ${photoRecipe.batchSize}, Adam ${photoRecipe.learningRate}.`,
+      `batch ${photoRecipe.batchSize}, Adam ${describeLearningRate(photoRecipe.learningRate, photoRecipe.epochs, photoRecipe.learningRateDecay)}.`,
     reproduce: `npm run train:shipped -- ${name} --minutes M (repeat until done), then npm run train:shipped -- ${name} --publish`,
     information,
     codeSpread: { medianCosine: round2(spread.medianCosine * 100) / 100, photos: spread.photos, measuredOn: 'mini-ImageNet val photos (1,000, seeded)', collapsed: spread.collapsed },

@@ -65,6 +65,7 @@ export async function trainPhoto(name: string, options: TrainPhotoOptions): Prom
       epochs: options.epochs ?? photoRecipe.epochs,
       batchSize: photoRecipe.batchSize,
       learningRate: photoRecipe.learningRate,
+      learningRateDecay: photoRecipe.learningRateDecay,
       estimator: photoRecipe.estimator,
       augment: photoRecipe.augment,
       augmentation: photoRecipe.augmentation,

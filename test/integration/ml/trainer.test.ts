@@ -74,6 +74,33 @@ test('resume continues the same run: an interrupted run ends where an uninterrup
   assert.ok(worst < 1e-4, `weights differ by up to ${worst}`);
 });
 
+test('an end-of-run decay changes where the run ends, survives a resume, and is on the card', async () => {
+  const common = { ...tiny, photos, epochs: 2, estimator: 'dv' as const, seed: 5, keepCheckpoint: true };
+  const decay = { fromEpoch: 1, finalFraction: 0.05 };
+  const constant = await train({ ...common, out: await outDir() });
+  const decayedOut = await outDir();
+  const decayed = await train({ ...common, out: decayedOut, learningRateDecay: decay });
+  // The first epoch is at the base rate in both; the second is slower in the decayed run.
+  for (const key of Object.keys(constant.history[0])) assert.ok(Math.abs(constant.history[0][key] - decayed.history[0][key]) < 1e-4, `epoch 1 ${key}`);
+  const resumedOut = await outDir();
+  await train({ ...common, out: resumedOut, learningRateDecay: decay, maxSteps: 5 });
+  // The resume names no decay: the run's own (in its checkpoint) continues.
+  const resumed = await train({ ...common, out: resumedOut, resume: true });
+  assert.equal(resumed.status, 'done');
+  const weights = async (dir: string) => new Float32Array((await readFile(join(dir, 'weights.bin'))).buffer.slice(0));
+  const [a, b] = [await weights(decayedOut), await weights(resumedOut)];
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  assert.ok(worst < 1e-4, `a resumed decayed run ends where a straight one does (weights differ by up to ${worst})`);
+  const c = await weights(constant.model!);
+  let apart = 0;
+  for (let i = 0; i < a.length; i++) apart = Math.max(apart, Math.abs(a[i] - c[i]));
+  assert.ok(apart > 1e-4, 'the decay changed the second epoch');
+  const card = JSON.parse(await readFile(join(decayedOut, 'card.json'), 'utf8'));
+  assert.deepEqual(card.learningRateDecay, decay);
+  assert.match(card.learningRateSchedule, /until epoch 1, then a cosine decay to 0\.00005/);
+});
+
 test('cancel leaves a usable checkpoint that a resume finishes (augmented two-view recipe)', async () => {
   const out = await outDir();
   const controller = new AbortController();
