@@ -24,6 +24,13 @@ export interface TrainingRecipe {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /**
+   * The rate eased down by a cosine over the whole run to this share of it (null: constant). A
+   * model continued on a library starts from a settled state (the shipped photo model ends its plan
+   * at 5 % of its rate): a run that stays at the full rate shakes it out of it, one that eases down
+   * settles it again.
+   */
+  learningRateFinalShare: number | null;
   alpha: number;
   beta: number;
   gamma: number;
@@ -39,13 +46,14 @@ export const trainingDefaults: Readonly<TrainingRecipe> = Object.freeze({
   epochs: 10,
   batchSize: 64,
   learningRate: 1e-3,
+  learningRateFinalShare: 0.05,
   alpha: 0.5,
   beta: 1.5,
   gamma: 0,
 });
 
 /** Epochs over the library's photos when adapting a model to it (each photo seen this many times, twice augmented). */
-export const ADAPT_EPOCHS = 10;
+export const ADAPT_EPOCHS = 20;
 
 /** Share of a library held out from adapting, to compare the new and current models on (seeded). */
 export const HELD_OUT_SHARE = 0.15;
@@ -76,6 +84,7 @@ export function recipeToContinue(card: Record<string, unknown>, inputSize: numbe
     epochs: ADAPT_EPOCHS,
     batchSize: positive(card.batchSize) ? card.batchSize : trainingDefaults.batchSize,
     learningRate: positive(card.learningRate) ? card.learningRate : trainingDefaults.learningRate,
+    learningRateFinalShare: trainingDefaults.learningRateFinalShare,
     alpha: typeof weights.alpha === 'number' ? weights.alpha : trainingDefaults.alpha,
     beta: typeof weights.beta === 'number' ? weights.beta : trainingDefaults.beta,
     gamma: augmented && typeof weights.gamma === 'number' ? weights.gamma : trainingDefaults.gamma,
@@ -100,6 +109,7 @@ export function recipeOptions(recipe: TrainingRecipe) {
     epochs: recipe.epochs,
     batchSize: recipe.batchSize,
     learningRate: recipe.learningRate,
+    learningRateDecay: recipe.learningRateFinalShare === null ? null : { fromEpoch: 0, finalFraction: recipe.learningRateFinalShare },
     alpha: recipe.alpha,
     beta: recipe.beta,
     gamma: recipe.gamma,
