@@ -25,10 +25,10 @@ export interface TrainingRecipe {
   batchSize: number;
   learningRate: number;
   /**
-   * The rate eased down by a cosine over the whole run to this share of it (null: constant). A
-   * model continued on a library starts from a settled state (the shipped photo model ends its plan
-   * at 5 % of its rate): a run that stays at the full rate shakes it out of it, one that eases down
-   * settles it again.
+   * The rate eased down by a cosine over the whole run to this share of it (null: constant), for new
+   * and continued models alike. A continued model starts from a settled state (the shipped photo
+   * model ends its plan at 5 % of its rate): a run that stays at the full rate shakes it out of it,
+   * one that eases down settles it again.
    */
   learningRateFinalShare: number | null;
   alpha: number;

@@ -5,11 +5,11 @@
  * held-out information bounds, and copied with its card into native-models/<name>. Publishing the
  * default photo model makes it the app's default (default-model.ts).
  */
-import { describeLearningRate } from '../dim/learning-rate';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeLearningRate } from '../dim/learning-rate';
 import type { PhotoSource } from '../data/photo-source';
 import { evaluateEncoder, encodeImages, type EncodeProgress } from '../eval/harness';
 import { ensureMiniImagenet, MINI_IMAGENET_TERMS } from '../eval/mini-imagenet';

@@ -21,6 +21,16 @@ const folder = await makeDataset(32, { bad: true });
 const photos = folderPhotoSource(folder);
 const tiny = { inputSize: 16, blockWidths: [8, 16], headWidths: [16], zDim: 16, criticHidden: [32, 32], batchSize: 8 } satisfies Partial<TrainOptions>;
 
+/** The largest difference between two saved models' weights (same architecture). */
+async function largestWeightGap(dirA: string, dirB: string): Promise<number> {
+  const read = async (dir: string) => new Float32Array((await readFile(join(dir, 'weights.bin'))).buffer.slice(0));
+  const [a, b] = [await read(dirA), await read(dirB)];
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
 async function outDir(): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), 'dimsearch-model-')), 'model');
 }
@@ -66,11 +76,7 @@ test('resume continues the same run: an interrupted run ends where an uninterrup
   for (let e = 0; e < 2; e++)
     for (const key of Object.keys(straight.history[e]))
       assert.ok(Math.abs(straight.history[e][key] - second.history[e][key]) < 1e-4, `epoch ${e + 1} ${key}: ${straight.history[e][key]} vs ${second.history[e][key]}`);
-  const a = new Float32Array((await readFile(join(straightOut, 'weights.bin'))).buffer.slice(0));
-  const b = new Float32Array((await readFile(join(resumedOut, 'weights.bin'))).buffer.slice(0));
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  const worst = await largestWeightGap(straightOut, resumedOut);
   assert.ok(worst < 1e-4, `weights differ by up to ${worst}`);
 });
 
@@ -87,15 +93,9 @@ test('an end-of-run decay changes where the run ends, survives a resume, and is 
   // The resume names no decay: the run's own (in its checkpoint) continues.
   const resumed = await train({ ...common, out: resumedOut, resume: true });
   assert.equal(resumed.status, 'done');
-  const weights = async (dir: string) => new Float32Array((await readFile(join(dir, 'weights.bin'))).buffer.slice(0));
-  const [a, b] = [await weights(decayedOut), await weights(resumedOut)];
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  const worst = await largestWeightGap(decayedOut, resumedOut);
   assert.ok(worst < 1e-4, `a resumed decayed run ends where a straight one does (weights differ by up to ${worst})`);
-  const c = await weights(constant.model!);
-  let apart = 0;
-  for (let i = 0; i < a.length; i++) apart = Math.max(apart, Math.abs(a[i] - c[i]));
-  assert.ok(apart > 1e-4, 'the decay changed the second epoch');
+  assert.ok((await largestWeightGap(decayedOut, constant.model!)) > 1e-4, 'the decay changed the second epoch');
   const card = JSON.parse(await readFile(join(decayedOut, 'card.json'), 'utf8'));
   assert.deepEqual(card.learningRateDecay, decay);
   assert.match(card.learningRateSchedule, /until epoch 1, then a cosine decay to 0\.00005/);

@@ -15,8 +15,8 @@
  * epochs eased down 48.6 / 35.3; 20 epochs eased down (the app's default) 49.3 / 35.9, while copies
  * found first rise from 46 % to 81 %. (The 28.4-epoch model: precision@10 34.3 → 35.3 % after 10
  * epochs. The CIFAR-10 dim-both on mini-ImageNet photos raised kNN@20 too.) Heavy (minutes on 2
- * cores): DIMSEARCH_ADAPT_KNN=0 skips
- * it; DIMSEARCH_ADAPT_DATASET=cifar10|mini-imagenet picks the library's dataset.
+ * cores): DIMSEARCH_ADAPT_KNN=0 skips it; DIMSEARCH_ADAPT_DATASET=cifar10|mini-imagenet picks the
+ * library's dataset.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
