@@ -164,7 +164,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend & 
     id: library.encoder.modelId,
     name: library.encoder.name,
     dir: library.encoder.dir,
-    inputSize: library.encoder.inputSize,
+    inputSize: library.encoder.trainingInputSize,
     dim: library.encoder.dim,
     card: library.encoder.card,
   });

@@ -16,8 +16,10 @@ export interface ImageEncoder {
   readonly name: string;
   /** The model's directory (model.json, weights.bin, card.json). */
   readonly dir: string;
-  /** Square input side in pixels (32 or 64). */
+  /** Square side in pixels photos are brought to for encoding (may exceed the side it learned at: dim/search-code.ts). */
   readonly inputSize: number;
+  /** Square side in pixels the model learned at (continuing its training uses it). */
+  readonly trainingInputSize: number;
   /** Length of a code (the encoder's mean vector). */
   readonly dim: number;
   /** Name of the tfjs backend it runs on. */

@@ -8,7 +8,8 @@
  * Writes are atomic: the directory is written beside the target and renamed into place, so a
  * crash never leaves a half-written model. A bare name ('dim-both') resolves under the
  * repository's native-models/ (or $DIMSEARCH_MODELS_DIR). A model's id is its name plus the first
- * 12 hex digits of sha256(weights.bin): codes of different ids never mix.
+ * 12 hex digits of sha256(weights.bin, and its search code unless 'global'): codes of different ids
+ * never mix.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -20,6 +21,7 @@ import type { EncodeOptions, ImageEncoder } from './image-encoder';
 import { onOneBlasThread } from './kernels/native-addon';
 import { backendDescription, initBackend } from './backend';
 import { DimEncoder, encoderOptions, validateEncoderOptions, type EncoderOptions } from './dim/encoder';
+import { computeSearchCode, searchCodeLength, searchCodeOf, searchInputSizeOf, type SearchCode } from './dim/search-code';
 
 export const MODEL_FORMAT = 'dimsearch-dim-encoder';
 export const MODEL_FORMAT_VERSION = 1;
@@ -35,6 +37,10 @@ export interface ModelJson {
    * the model (adapting it to a library) starts from them instead of fresh ones.
    */
   critics?: { path: string; weights: tf.io.WeightsManifestEntry[] };
+  /** What the index stores of the encoder's output (dim/search-code.ts); absent: 'global'. */
+  searchCode?: SearchCode;
+  /** The side photos are brought to for searching (dim/search-code.ts); absent: architecture.inputSize. */
+  searchInputSize?: number;
 }
 
 const CRITICS_FILE = 'critics.bin';
@@ -43,8 +49,13 @@ export interface ModelInfo {
   id: string;
   name: string;
   dir: string;
+  /** The side it learned at (training continues at it). */
   inputSize: number;
+  /** The side photos are brought to for searching (≥ inputSize). */
+  searchInputSize: number;
+  /** Length of a search code. */
   dim: number;
+  searchCode: SearchCode;
   card: Record<string, unknown>;
 }
 
@@ -63,9 +74,14 @@ export function resolveModelDir(dirOrName: string): string {
   return resolve(dirOrName);
 }
 
-export function modelIdFor(name: string, weights: Uint8Array | ArrayBuffer): string {
+/** `searchInputSize` null: the architecture's own input size. */
+export function modelIdFor(name: string, weights: Uint8Array | ArrayBuffer, searchCode: SearchCode = 'global', searchInputSize: number | null = null): string {
   const bytes = weights instanceof Uint8Array ? weights : new Uint8Array(weights);
-  return `${name}-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
+  const hash = createHash('sha256').update(bytes);
+  // The same weights searching another way give other codes: a library indexed one way re-encodes for the other.
+  if (searchCode !== 'global') hash.update(`\nsearch code: ${searchCode}`);
+  if (searchInputSize !== null) hash.update(`\nsearch input size: ${searchInputSize}`);
+  return `${name}-${hash.digest('hex').slice(0, 12)}`;
 }
 
 /**
@@ -136,7 +152,10 @@ export async function saveEncoder(
   card: Record<string, unknown>,
   name: string = basename(resolve(dir)),
   critics: tf.NamedTensorMap | null = null,
+  search: { code?: SearchCode; inputSize?: number } = {},
 ): Promise<{ id: string; dir: string }> {
+  const searchCode = search.code ?? 'global';
+  const largerInput = search.inputSize !== undefined && search.inputSize !== encoder.options.inputSize ? searchInputSizeOf(search.inputSize, encoder.options, dir) : null;
   const tensors: tf.NamedTensorMap = Object.fromEntries(encoder.variables);
   const { data, specs } = await encodeNamedTensors(tensors);
   const saved = critics && Object.keys(critics).length > 0 ? await encodeNamedTensors(critics) : null;
@@ -147,8 +166,10 @@ export async function saveEncoder(
     architecture: encoder.options,
     weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
     ...(saved ? { critics: { path: CRITICS_FILE, weights: saved.specs } } : {}),
+    ...(searchCode !== 'global' ? { searchCode } : {}),
+    ...(largerInput !== null ? { searchInputSize: largerInput } : {}),
   };
-  const id = modelIdFor(name, data);
+  const id = modelIdFor(name, data, searchCode, largerInput);
   await writeDirAtomic(dir, {
     'model.json': `${JSON.stringify(modelJson, null, 2)}\n`,
     'weights.bin': data,
@@ -180,6 +201,8 @@ async function readModelJson(dirOrName: string): Promise<{ dir: string; modelPat
   }
   if (modelJson.format !== MODEL_FORMAT) throw new Error(`${modelPath} is not a dimsearch DIM encoder (format '${String(modelJson.format)}')`);
   validateEncoderOptions(modelJson.architecture);
+  searchCodeOf(modelJson.searchCode, modelPath);
+  searchInputSizeOf(modelJson.searchInputSize, modelJson.architecture, modelPath);
   return { dir, modelPath, modelJson };
 }
 
@@ -192,7 +215,9 @@ async function readModelDir(dirOrName: string): Promise<ReadModel> {
   const cardPath = join(dir, 'card.json');
   if (existsSync(cardPath)) card = JSON.parse(await readFile(cardPath, 'utf8')) as Record<string, unknown>;
   const name = modelJson.name || basename(dir);
-  return { dir, modelJson, weights, card, id: modelIdFor(name, weights) };
+  const searchInputSize = searchInputSizeOf(modelJson.searchInputSize, modelJson.architecture, dir);
+  const id = modelIdFor(name, weights, searchCodeOf(modelJson.searchCode, dir), searchInputSize === modelJson.architecture.inputSize ? null : searchInputSize);
+  return { dir, modelJson, weights, card, id };
 }
 
 /** Rebuild the DimEncoder of a model directory (weights loaded into fresh variables). */
@@ -221,12 +246,15 @@ export async function readCritics(dirOrName: string): Promise<tf.NamedTensorMap 
 }
 
 function infoOf(model: ReadModel): ModelInfo {
+  const searchCode = searchCodeOf(model.modelJson.searchCode, model.dir);
   return {
     id: model.id,
     name: model.modelJson.name || basename(model.dir),
     dir: model.dir,
     inputSize: model.modelJson.architecture.inputSize,
-    dim: model.modelJson.architecture.zDim,
+    searchInputSize: searchInputSizeOf(model.modelJson.searchInputSize, model.modelJson.architecture, model.dir),
+    dim: searchCodeLength(searchCode, model.modelJson.architecture),
+    searchCode,
     card: model.card,
   };
 }
@@ -257,7 +285,7 @@ export async function listModels(root: string = nativeModelsDir()): Promise<Mode
 const ENCODE_CHUNK = 256;
 
 class DimImageEncoder implements ImageEncoder {
-  readonly inputSize: number;
+  readonly trainingInputSize: number;
   readonly dim: number;
   constructor(
     private readonly encoder: DimEncoder,
@@ -266,9 +294,11 @@ class DimImageEncoder implements ImageEncoder {
     readonly dir: string,
     readonly backend: string,
     readonly card: Record<string, unknown>,
+    readonly searchCode: SearchCode,
+    readonly inputSize: number,
   ) {
-    this.inputSize = encoder.options.inputSize;
-    this.dim = encoder.options.zDim;
+    this.trainingInputSize = encoder.options.inputSize;
+    this.dim = searchCodeLength(searchCode, encoder.options);
   }
 
   async encode(pixels: Float32Array, count: number, options: EncodeOptions = {}): Promise<Float32Array> {
@@ -283,7 +313,7 @@ class DimImageEncoder implements ImageEncoder {
       const compute = () =>
         tf.tidy(() => {
           const x = tf.tensor4d(pixels.subarray(start * per, (start + n) * per), [n, s, s, 3]);
-          return this.encoder.encodeMean(x);
+          return computeSearchCode(this.encoder, x, this.searchCode);
         });
       const codes = options.coresBusy ? onOneBlasThread(compute) : compute();
       try {
@@ -305,7 +335,7 @@ export async function loadEncoder(dirOrName: string): Promise<ImageEncoder> {
   await initBackend();
   const backend = backendDescription();
   const { encoder, info } = await loadDimEncoder(dirOrName);
-  return new DimImageEncoder(encoder, info.id, info.name, info.dir, backend, info.card);
+  return new DimImageEncoder(encoder, info.id, info.name, info.dir, backend, info.card, info.searchCode, info.searchInputSize);
 }
 
 export interface RandomEncoderOptions {
@@ -314,6 +344,9 @@ export interface RandomEncoderOptions {
   seed?: number;
   blockWidths?: number[];
   headWidths?: number[];
+  /** How the model it stands beside searches (default: z_mean at the input size). */
+  searchCode?: SearchCode;
+  searchInputSize?: number;
 }
 
 /** The 'random' baseline: the same architecture, untrained, seeded (so the same seed gives the same codes). */
@@ -328,12 +361,17 @@ export async function createRandomEncoder(options: RandomEncoderOptions = {}): P
   });
   const encoder = new DimEncoder(arch, { seed });
   const { data } = await encodeNamedTensors(Object.fromEntries(encoder.variables));
+  const searchCode = options.searchCode ?? 'global';
+  const searchInputSize = searchInputSizeOf(options.searchInputSize, arch, 'random baseline');
   const card = {
     name: 'random',
     description: 'Untrained, randomly initialised DIM encoder (Glorot-uniform, seeded): the baseline a trained model must beat.',
     seed,
     inputSize: arch.inputSize,
     zDim: arch.zDim,
+    searchCode,
+    searchInputSize,
   };
-  return new DimImageEncoder(encoder, modelIdFor('random', data), 'random', '', backend, card);
+  const id = modelIdFor('random', data, searchCode, searchInputSize === arch.inputSize ? null : searchInputSize);
+  return new DimImageEncoder(encoder, id, 'random', '', backend, card, searchCode, searchInputSize);
 }

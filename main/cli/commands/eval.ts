@@ -121,17 +121,24 @@ export async function run(args: string[]): Promise<void> {
 async function openEncoder(model: string, size: number | undefined, seed: number, like: string | undefined): Promise<ImageEncoder> {
   if (model === 'pixels') return new PixelsEncoder(size ?? 32);
   const { createRandomEncoder, loadEncoder, resolveModelDir } = await import('../../ml/models');
+  const { searchCodeOf, searchInputSizeOf } = await import('../../ml/dim/search-code');
+  const { encoderOptions } = await import('../../ml/dim/encoder');
   if (model === 'random') {
     if (like === undefined) return createRandomEncoder({ inputSize: size, seed });
     const path = join(resolveModelDir(like), 'model.json');
     let architecture: { inputSize: number; zDim: number; blockWidths: number[]; headWidths: number[] };
+    let searchCode: unknown;
+    let searchInputSize: unknown;
     try {
-      ({ architecture } = JSON.parse(await readFile(path, 'utf8')));
+      ({ architecture, searchCode, searchInputSize } = JSON.parse(await readFile(path, 'utf8')));
     } catch (error) {
       throw new UsageError(`--like ${like}: cannot read ${path} (${(error as Error).message})`);
     }
     const { inputSize, zDim, blockWidths, headWidths } = architecture;
-    return createRandomEncoder({ inputSize: size ?? inputSize, zDim, blockWidths, headWidths, seed });
+    // Searching the way the model it stands beside does (its code, its side), so the two differ only in training.
+    const arch = encoderOptions(size ?? inputSize, { zDim, blockWidths, headWidths });
+    const side = size ?? searchInputSizeOf(searchInputSize, encoderOptions(inputSize, { zDim, blockWidths, headWidths }), path);
+    return createRandomEncoder({ inputSize: arch.inputSize, zDim, blockWidths, headWidths, seed, searchCode: searchCodeOf(searchCode, path), searchInputSize: side });
   }
   if (size !== undefined) throw new UsageError('--size applies only to --model pixels or random (a trained model has its own input size)');
   return loadEncoder(model);

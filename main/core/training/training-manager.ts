@@ -99,7 +99,7 @@ export class TrainingManager {
     /** The library's search model now (what a new model is compared with). */
     private readonly currentModel: () => ModelInfo = () => {
       const e = this.library().encoder;
-      return { id: e.modelId, name: e.name, dir: e.dir, inputSize: e.inputSize, dim: e.dim, card: e.card };
+      return { id: e.modelId, name: e.name, dir: e.dir, inputSize: e.trainingInputSize, dim: e.dim, card: e.card };
     },
     /** How thoroughly the held-out comparison measures (tests shorten it). */
     private readonly comparisonSettings: ComparisonSettings | undefined = undefined,

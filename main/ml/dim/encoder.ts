@@ -220,6 +220,14 @@ export class DimEncoder {
     });
   }
 
+  /** Code means and the local map's maximum over positions per channel, inference mode (search-code.ts). */
+  encodeMeanAndLocalMax(x: tf.Tensor4D): { mean: tf.Tensor2D; localMax: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const { local, mean } = this.forwardInfer(x);
+      return { mean, localMax: tf.max(local, [1, 2]) as tf.Tensor2D };
+    });
+  }
+
   private head(h: tf.Tensor4D): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
     const pooled = globalMaxPool(h);
     return {

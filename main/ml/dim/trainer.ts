@@ -26,6 +26,7 @@ import { DimEncoder, encoderOptions, type EncoderOptions } from './encoder';
 import { isEstimatorName, type EstimatorName } from './estimators';
 import { objectiveOptions, type ObjectiveName, type ObjectiveOptions } from './objective';
 import { Rng, deriveSeed, permutation } from './random';
+import { SEARCH_CODES, defaultSearchCode, describeSearchCode, isSearchCode, searchInputSizeOf, type SearchCode } from './search-code';
 import { localStepExecutor, type StepExecutor, type StepExecutorFactory } from './step-executor';
 import { fromWire, toWire, type StepState, type WireTensor } from './train-step';
 
@@ -92,6 +93,13 @@ export interface TrainOptions {
   executor?: StepExecutorFactory;
   /** Extra card.json fields (e.g. dataset description). */
   card?: Record<string, unknown>;
+  /**
+   * What the saved model's index stores (search-code.ts). Default: the starting model's, else
+   * 'global+local' for photo augmentation and 'global' otherwise.
+   */
+  searchCode?: SearchCode;
+  /** The side the saved model searches at (search-code.ts). Default: the starting model's, else the input size. */
+  searchInputSize?: number;
 }
 
 export interface TrainProgress {
@@ -156,6 +164,9 @@ interface RunConfig {
   limit: number | null;
   encoder: EncoderOptions;
   objective: ObjectiveOptions;
+  /** Absent in checkpoints written before the choice existed (then the augmentation's default). */
+  searchCode?: SearchCode;
+  searchInputSize?: number;
 }
 
 interface CheckpointState {
@@ -190,7 +201,7 @@ export function checkpointDirFor(options: Pick<TrainOptions, 'out' | 'checkpoint
   return resolve(options.checkpointDir ?? `${resolve(options.out)}.checkpoint`);
 }
 
-function buildConfig(options: TrainOptions, initial: EncoderOptions | null): RunConfig {
+function buildConfig(options: TrainOptions, initial: EncoderOptions | null, initialSearch: { code: SearchCode; inputSize: number } | null): RunConfig {
   const inputSize = initial?.inputSize ?? options.inputSize ?? 32;
   // Naming an augmentation asks for two views; 'none' (or nothing) keeps the one-view recipe.
   const augment = options.augment ?? (options.augmentation !== undefined && options.augmentation !== 'none');
@@ -224,6 +235,9 @@ function buildConfig(options: TrainOptions, initial: EncoderOptions | null): Run
       criticHidden: options.criticHidden,
     }),
   };
+  config.searchCode = options.searchCode ?? initialSearch?.code ?? defaultSearchCode(config.augmentation);
+  if (!isSearchCode(config.searchCode)) throw new Error(`search code must be ${SEARCH_CODES.join(' or ')}, got '${String(config.searchCode)}'`);
+  config.searchInputSize = searchInputSizeOf(options.searchInputSize ?? initialSearch?.inputSize ?? config.encoder.inputSize, config.encoder, 'training');
   if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new Error(`epochs must be a positive integer, got ${config.epochs}`);
   if (!Number.isInteger(config.batchSize) || config.batchSize < 2) throw new Error(`batch size must be an integer ≥ 2, got ${config.batchSize}`);
   if (!(config.learningRate > 0)) throw new Error(`learning rate must be positive, got ${config.learningRate}`);
@@ -343,7 +357,7 @@ function sameRun(a: RunConfig, b: RunConfig): string | null {
 /** A model directory's encoder: its architecture and weights as plain data (for StepSetup.initialEncoder). */
 async function readInitialEncoder(
   dir: string,
-): Promise<{ options: EncoderOptions; weights: Record<string, WireTensor>; critics: Record<string, WireTensor> | null; name: string; id: string }> {
+): Promise<{ options: EncoderOptions; weights: Record<string, WireTensor>; critics: Record<string, WireTensor> | null; name: string; id: string; search: { code: SearchCode; inputSize: number } }> {
   const { encoder, info } = await loadDimEncoder(dir);
   const saved = await readCritics(dir).catch((error) => {
     encoder.dispose();
@@ -357,7 +371,7 @@ async function readInitialEncoder(
       critics = {};
       for (const [name, tensor] of Object.entries(saved)) critics[name] = await toWire(tensor);
     }
-    return { options: encoder.options, weights, critics, name: info.name, id: info.id };
+    return { options: encoder.options, weights, critics, name: info.name, id: info.id, search: { code: info.searchCode, inputSize: info.searchInputSize } };
   } finally {
     encoder.dispose();
     if (saved) tf.dispose(Object.values(saved));
@@ -376,7 +390,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     options.onProgress?.({ phase: 'training', epoch: 0, epochs: 0, step: 0, stepsPerEpoch: 0, done: 0, total: 0, terms: {}, imagesPerSecond: 0, etaSeconds: null, backend, ...p });
 
   const initial = options.initialModel && !options.resume ? await readInitialEncoder(options.initialModel) : null;
-  let config = buildConfig(options, initial?.options ?? null);
+  let config = buildConfig(options, initial?.options ?? null, initial?.search ?? null);
   let resumed: { state: CheckpointState; tensors: tf.NamedTensorMap } | null = null;
   if (options.resume) {
     resumed = await readCheckpoint(checkpointDir);
@@ -395,6 +409,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     config = { augmentation: old.augment ? 'pad-crop' : 'none', sourceSize: old.inputSize, ...old, epochs: options.epochs ?? resumed.state.config.epochs, out: resolve(options.out), name: options.name ?? resumed.state.config.name };
     // Like the epoch count, the end-of-run decay may be set when a run is continued.
     if (options.learningRateDecay !== undefined) config.learningRateDecay = options.learningRateDecay;
+    if (options.searchCode !== undefined) config.searchCode = options.searchCode;
+    if (options.searchInputSize !== undefined) config.searchInputSize = searchInputSizeOf(options.searchInputSize, config.encoder, 'training');
     checkLearningRateDecay(config.learningRateDecay ?? null, config.epochs);
   }
 
@@ -564,6 +580,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (status === 'done' || (options.saveModelOnStop && stepsDone > 0)) {
       report({ phase: 'saving', epoch, epochs: config.epochs, message: `saving ${config.out}` });
       const o = config.objective;
+      const searchCode = config.searchCode ?? defaultSearchCode(config.augmentation);
+      const searchInputSize = config.searchInputSize ?? config.encoder.inputSize;
       const card = {
         description: `Deep InfoMax encoder trained on ${n} photos from ${config.folder}.`,
         trained: true,
@@ -595,7 +613,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         architecture: config.encoder,
         preprocessing: options.photos.preprocessing(size),
         ...(initial ? { initialisedFrom: { name: initial.name, id: initial.id } } : {}),
-        code: 'z_mean, compare by cosine similarity',
+        code: describeSearchCode(searchCode, searchInputSize, size),
+        searchCode,
+        searchInputSize,
         backend,
         trainingSeconds: Math.round(seconds),
         imagesPerSecond: Math.round(imagesPerSecond * 10) / 10,
@@ -613,7 +633,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const critics = Object.fromEntries(Object.entries(weights).filter(([name]) => name.startsWith('critic')));
       tf.dispose(Object.values(weights).filter((t) => !Object.values(critics).includes(t)));
       try {
-        const saved = await saveEncoder(config.out, encoder, card, config.name, critics);
+        const saved = await saveEncoder(config.out, encoder, card, config.name, critics, { code: searchCode, inputSize: searchInputSize });
         model = saved.dir;
         modelId = saved.id;
       } finally {

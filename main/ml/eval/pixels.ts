@@ -15,7 +15,9 @@ export class PixelsEncoder implements ImageEncoder {
   readonly modelId: string;
   readonly card: Record<string, unknown>;
 
+  readonly trainingInputSize: number;
   constructor(readonly inputSize = 32) {
+    this.trainingInputSize = inputSize;
     if (!Number.isInteger(inputSize) || inputSize < 1) throw new Error(`pixel size must be a positive integer, got ${inputSize}`);
     this.dim = inputSize * inputSize * 3;
     this.modelId = `pixels-${inputSize}`;

@@ -22,6 +22,10 @@ export const photoRecipe = {
    */
   learningRateDecay: { fromEpoch: 29, finalFraction: 0.05 },
   estimator: 'infonce' as const,
+  /** Search with z_mean and the local map's per-channel maximum, joined (search-code.ts: measured there). */
+  searchCode: 'global+local' as const,
+  /** At the side it learned at: larger finds more of a kind but loses edited copies (search-code.ts: measured there). */
+  searchInputSize: 64,
   augment: true,
   augmentation: 'photo' as const,
   gamma: 0,

@@ -10,6 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeLearningRate } from '../dim/learning-rate';
+import { searchCodeOf, searchInputSizeOf } from '../dim/search-code';
 import type { PhotoSource } from '../data/photo-source';
 import { evaluateEncoder, encodeImages, type EncodeProgress } from '../eval/harness';
 import { ensureMiniImagenet, MINI_IMAGENET_TERMS } from '../eval/mini-imagenet';
@@ -17,7 +18,7 @@ import type { DatasetFolders } from '../eval/datasets';
 import { PixelsEncoder } from '../eval/pixels';
 import { scoreCopies, type PhotoDecoder, type CopyScoreProgress } from '../eval/copies';
 import { codeSpread } from '../eval/code-spread';
-import { createRandomEncoder, loadDimEncoder, loadEncoder, nativeModelsDir, writeDirAtomic } from '../models';
+import { createRandomEncoder, loadDimEncoder, loadEncoder, nativeModelsDir, writeDirAtomic, type ModelJson } from '../models';
 import { measureInformation, samplePhotos } from '../information';
 import type { ImageEncoder } from '../image-encoder';
 import { photoRecipe, photoRecipeNamed } from './photo-recipes';
@@ -73,14 +74,18 @@ async function measure(encoder: ImageEncoder, data: DatasetFolders, label: strin
 
 /** Baselines depend only on the data and the architecture: measured once, then cached beside the work. */
 async function baselines(data: DatasetFolders, workDir: string, options: PublishPhotoOptions): Promise<{ random: Figures; pixels: Figures }> {
-  const { architecture } = JSON.parse(await readFile(join(workDir, 'model.json'), 'utf8')) as { architecture: { inputSize: number; zDim: number; blockWidths: number[]; headWidths: number[] } };
-  const { inputSize, zDim, blockWidths, headWidths } = architecture;
-  const key = JSON.stringify({ data: 'mini-imagenet', inputSize, zDim, blockWidths, headWidths, seed: 0 });
+  const modelPath = join(workDir, 'model.json');
+  const modelJson = JSON.parse(await readFile(modelPath, 'utf8')) as ModelJson;
+  const { inputSize, zDim, blockWidths, headWidths } = modelJson.architecture;
+  // The baselines search the way the model does (its code, its side), so they differ from it only in training.
+  const searchCode = searchCodeOf(modelJson.searchCode, modelPath);
+  const searchInputSize = searchInputSizeOf(modelJson.searchInputSize, modelJson.architecture, modelPath);
+  const key = JSON.stringify({ data: 'mini-imagenet', inputSize, zDim, blockWidths, headWidths, seed: 0, ...(searchCode !== 'global' ? { searchCode } : {}), ...(searchInputSize !== inputSize ? { searchInputSize } : {}) });
   const cachePath = join(dirname(workDir), 'baselines.json');
   const cache = existsSync(cachePath) ? (JSON.parse(await readFile(cachePath, 'utf8')) as Record<string, { random: Figures; pixels: Figures }>) : {};
   if (!cache[key]) {
-    const random = await measure(await createRandomEncoder({ inputSize, zDim, blockWidths, headWidths, seed: 0 }), data, 'random', options);
-    const pixels = await measure(new PixelsEncoder(inputSize), data, 'pixels', options);
+    const random = await measure(await createRandomEncoder({ inputSize, zDim, blockWidths, headWidths, seed: 0, searchCode, searchInputSize }), data, 'random', options);
+    const pixels = await measure(new PixelsEncoder(searchInputSize), data, 'pixels', options);
     cache[key] = { random, pixels };
     await mkdir(dirname(cachePath), { recursive: true });
     await writeFile(cachePath, `${JSON.stringify(cache, null, 2)}\n`);
@@ -158,8 +163,8 @@ export async function publishPhoto(name: string, options: PublishPhotoOptions): 
         'npm run -s cli -- eval <mini-imagenet/train> <mini-imagenet/val> --model <model>: all 50,000 train photos as the memory bank, ' +
         'all 10,000 val photos (same 100 classes, never trained on) as queries; cosine kNN, votes weighted by exp(sim/0.07); top-1 accuracy at k = 1, 20, 200 and precision@10, percentages',
       model,
-      random: { ...random, note: `same architecture, untrained (seed 0): npm run -s cli -- eval … --model random --like ${name}` },
-      pixels: { ...pixels, note: `${photoRecipe.inputSize}×${photoRecipe.inputSize} pixels, centred per image: npm run -s cli -- eval … --model pixels --size ${photoRecipe.inputSize}` },
+      random: { ...random, note: `same architecture and search code, untrained (seed 0): npm run -s cli -- eval … --model random --like ${name}` },
+      pixels: { ...pixels, note: `${photoRecipe.searchInputSize}×${photoRecipe.searchInputSize} pixels (the side the model searches at), centred per image: npm run -s cli -- eval … --model pixels --size ${photoRecipe.searchInputSize}` },
       subset: {
         protocol: `the same with --limit ${PHOTO_SUBSET_LIMIT} (first ${PHOTO_SUBSET_LIMIT} files of each class, sorted, in both splits): what the test suite re-measures`,
         limit: PHOTO_SUBSET_LIMIT,

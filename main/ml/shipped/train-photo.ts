@@ -67,6 +67,8 @@ export async function trainPhoto(name: string, options: TrainPhotoOptions): Prom
       learningRate: photoRecipe.learningRate,
       learningRateDecay: photoRecipe.learningRateDecay,
       estimator: photoRecipe.estimator,
+      searchCode: photoRecipe.searchCode,
+      searchInputSize: photoRecipe.searchInputSize,
       augment: photoRecipe.augment,
       augmentation: photoRecipe.augmentation,
       gamma: photoRecipe.gamma,

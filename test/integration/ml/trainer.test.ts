@@ -14,6 +14,7 @@ import { runTrainingInWorker } from '../../../main/core/training/train-in-worker
 import { folderPhotoSource } from '../../../main/core/training/photo-sources';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadDimEncoder, loadEncoder, readCritics } from '../../../main/ml/models';
+import { describeSearchCode } from '../../../main/ml/dim/search-code';
 import { makeDataset } from './dataset';
 
 const folder = await makeDataset(32, { bad: true });
@@ -178,4 +179,27 @@ test('initialModel starts the encoder from a trained model (its architecture, it
     before.encoder.dispose();
     after.encoder.dispose();
   }
+});
+
+test('a model searches with its recipe’s code and side, and a continued model with its starting model’s unless told otherwise', async () => {
+  const photoModel = await outDir();
+  await train({ ...tiny, photos, out: photoModel, epochs: 1, maxSteps: 1, saveModelOnStop: true, augmentation: 'photo' });
+  const padCropModel = await outDir();
+  await train({ ...tiny, photos, out: padCropModel, epochs: 1, maxSteps: 1, saveModelOnStop: true, augmentation: 'pad-crop' });
+  const codeOf = async (dir: string) => {
+    const card = JSON.parse(await readFile(join(dir, 'card.json'), 'utf8'));
+    const encoder = await loadEncoder(dir);
+    encoder.dispose();
+    return { searchCode: card.searchCode, code: card.code, dim: encoder.dim, inputSize: encoder.inputSize };
+  };
+  assert.deepEqual(await codeOf(photoModel), { searchCode: 'global+local', code: describeSearchCode('global+local', 16, 16), dim: 16 + 16, inputSize: 16 });
+  assert.deepEqual(await codeOf(padCropModel), { searchCode: 'global', code: describeSearchCode('global', 16, 16), dim: 16, inputSize: 16 });
+
+  // Adapting the pad-crop model with photo augmentation keeps its code: its library's index stays comparable.
+  const continued = await outDir();
+  await train({ photos, out: continued, criticHidden: [32, 32], batchSize: 8, epochs: 1, maxSteps: 1, saveModelOnStop: true, augmentation: 'photo', initialModel: padCropModel });
+  assert.deepEqual([(await codeOf(continued)).searchCode, (await codeOf(continued)).inputSize], ['global', 16]);
+  const told = await outDir();
+  await train({ photos, out: told, criticHidden: [32, 32], batchSize: 8, epochs: 1, maxSteps: 1, saveModelOnStop: true, augmentation: 'photo', initialModel: padCropModel, searchCode: 'global+local', searchInputSize: 32 });
+  assert.deepEqual([(await codeOf(told)).searchCode, (await codeOf(told)).inputSize], ['global+local', 32]);
 });

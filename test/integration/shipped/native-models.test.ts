@@ -51,11 +51,16 @@ test('the loader reads every shipped model and its card', async () => {
     }
     assert.match(String(card.preprocessing), /centre square area-averaged/, `${name}: the card says how a large photo is brought to the input size`);
     assert.ok(card.trainingSeconds > 0 && card.backend, `${name}: training time and backend on the card`);
+    // How it searches is on the card: the CIFAR trio by z_mean, photo models by the joined code; both at the side they learned at.
+    assert.equal(card.searchCode ?? 'global', photo ? 'global+local' : 'global', `${name}: search code`);
+    assert.equal(card.searchInputSize ?? card.inputSize, card.inputSize, `${name}: search input size`);
+    assert.equal(card.searchCode, info.searchCode === 'global' ? undefined : info.searchCode, `${name}: the card's search code is model.json's`);
     const encoder = await loadEncoder(name);
     try {
-      assert.equal(encoder.dim, card.zDim);
-      assert.equal(encoder.inputSize, card.inputSize);
-      const codes = await encoder.encode(new Float32Array(2 * card.inputSize * card.inputSize * 3).fill(0.1), 2);
+      assert.equal(encoder.dim, photo ? card.zDim + card.architecture.blockWidths.at(-1) : card.zDim);
+      assert.equal(encoder.inputSize, info.searchInputSize);
+      assert.equal(encoder.trainingInputSize, card.inputSize);
+      const codes = await encoder.encode(new Float32Array(2 * encoder.inputSize * encoder.inputSize * 3).fill(0.1), 2);
       assert.equal(codes.length, 2 * encoder.dim);
       assert.ok(codes.every(Number.isFinite));
     } finally {
@@ -152,7 +157,7 @@ test('each shipped photo model reproduces its card figures on the fixed mini-Ima
     const measured = await run(await loadEncoder(name));
     for (const key of ['knn1', 'knn20', 'knn200', 'precisionAt10'] as const)
       assert.ok(Math.abs(measured[key] - subset.model[key]) <= subset.tolerance, `${name} ${key}: measured ${measured[key].toFixed(2)}, card ${subset.model[key]} (±${subset.tolerance})`);
-    const pixels = await run(new PixelsEncoder(card.inputSize));
+    const pixels = await run(new PixelsEncoder(card.searchInputSize ?? card.inputSize));
     assert.ok(measured.knn20 > pixels.knn20 && measured.precisionAt10 > pixels.precisionAt10, `${name} on the subset: kNN@20 ${measured.knn20.toFixed(1)} / p@10 ${measured.precisionAt10.toFixed(1)} vs pixels ${pixels.knn20.toFixed(1)} / ${pixels.precisionAt10.toFixed(1)}`);
   }
 });
