@@ -8,8 +8,8 @@
  * Writes are atomic: the directory is written beside the target and renamed into place, so a
  * crash never leaves a half-written model. A bare name ('dim-both') resolves under the
  * repository's native-models/ (or $DIMSEARCH_MODELS_DIR). A model's id is its name plus the first
- * 12 hex digits of sha256(weights.bin, and its search code unless 'global'): codes of different ids
- * never mix.
+ * 12 hex digits of sha256(weights.bin, plus how it searches where that is not z_mean at its own
+ * input size: dim/search-code.ts): codes of different ids never mix.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
