@@ -136,9 +136,8 @@ async function openEncoder(model: string, size: number | undefined, seed: number
     }
     const { inputSize, zDim, blockWidths, headWidths } = architecture;
     // Searching the way the model it stands beside does (its code, its side), so the two differ only in training.
-    const arch = encoderOptions(size ?? inputSize, { zDim, blockWidths, headWidths });
     const side = size ?? searchInputSizeOf(searchInputSize, encoderOptions(inputSize, { zDim, blockWidths, headWidths }), path);
-    return createRandomEncoder({ inputSize: arch.inputSize, zDim, blockWidths, headWidths, seed, searchCode: searchCodeOf(searchCode, path), searchInputSize: side });
+    return createRandomEncoder({ inputSize: size ?? inputSize, zDim, blockWidths, headWidths, seed, searchCode: searchCodeOf(searchCode, path), searchInputSize: side });
   }
   if (size !== undefined) throw new UsageError('--size applies only to --model pixels or random (a trained model has its own input size)');
   return loadEncoder(model);

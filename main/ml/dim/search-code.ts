@@ -46,8 +46,9 @@ export function defaultSearchCode(augmentation: string): SearchCode {
  * first / in the top 10 by eval-copies --limit 1000 --seed 0): 64 px 30.5 / 18.1, copies 97.1 / 99.3;
  * 96 px 33.1 / 20.2, copies 79.6 / 88.2 (80 px: copies 93.6 / 97.4). The app finds both kinds and
  * copies with one code, so the shipped models search at the side they learned at.
+ *
+ * A stored search input side, checked against the architecture; absent means its input size.
  */
-/** A stored search input side, checked against the architecture; absent means its input size. */
 export function searchInputSizeOf(value: unknown, options: EncoderOptions, where: string): number {
   if (value === undefined) return options.inputSize;
   const step = 2 ** options.blockWidths.length;

@@ -26,7 +26,7 @@ import { DimEncoder, encoderOptions, type EncoderOptions } from './encoder';
 import { isEstimatorName, type EstimatorName } from './estimators';
 import { objectiveOptions, type ObjectiveName, type ObjectiveOptions } from './objective';
 import { Rng, deriveSeed, permutation } from './random';
-import { SEARCH_CODES, defaultSearchCode, describeSearchCode, isSearchCode, searchInputSizeOf, type SearchCode } from './search-code';
+import { defaultSearchCode, describeSearchCode, searchCodeOf, searchInputSizeOf, type SearchCode } from './search-code';
 import { localStepExecutor, type StepExecutor, type StepExecutorFactory } from './step-executor';
 import { fromWire, toWire, type StepState, type WireTensor } from './train-step';
 
@@ -235,8 +235,7 @@ function buildConfig(options: TrainOptions, initial: EncoderOptions | null, init
       criticHidden: options.criticHidden,
     }),
   };
-  config.searchCode = options.searchCode ?? initialSearch?.code ?? defaultSearchCode(config.augmentation);
-  if (!isSearchCode(config.searchCode)) throw new Error(`search code must be ${SEARCH_CODES.join(' or ')}, got '${String(config.searchCode)}'`);
+  config.searchCode = searchCodeOf(options.searchCode ?? initialSearch?.code ?? defaultSearchCode(config.augmentation), 'training');
   config.searchInputSize = searchInputSizeOf(options.searchInputSize ?? initialSearch?.inputSize ?? config.encoder.inputSize, config.encoder, 'training');
   if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new Error(`epochs must be a positive integer, got ${config.epochs}`);
   if (!Number.isInteger(config.batchSize) || config.batchSize < 2) throw new Error(`batch size must be an integer ≥ 2, got ${config.batchSize}`);
