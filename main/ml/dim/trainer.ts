@@ -95,7 +95,7 @@ export interface TrainOptions {
   card?: Record<string, unknown>;
   /**
    * What the saved model's index stores (search-code.ts). Default: the starting model's, else
-   * 'global+local' for photo augmentation and 'global' otherwise.
+   * 'global+2local' for photo augmentation and 'global' otherwise.
    */
   searchCode?: SearchCode;
   /** The side the saved model searches at (search-code.ts). Default: the starting model's, else the input size. */

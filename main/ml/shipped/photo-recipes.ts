@@ -22,8 +22,8 @@ export const photoRecipe = {
    */
   learningRateDecay: { fromEpoch: 29, finalFraction: 0.05 },
   estimator: 'infonce' as const,
-  /** Search with z_mean and the local map's per-channel maximum, joined (search-code.ts: measured there). */
-  searchCode: 'global+local' as const,
+  /** Search with z_mean and the local map's per-channel maximum, joined, C counting twice (search-code.ts: measured there). */
+  searchCode: 'global+2local' as const,
   /** At the side it learned at: larger finds more of a kind but loses edited copies (search-code.ts: measured there). */
   searchInputSize: 64,
   augment: true,

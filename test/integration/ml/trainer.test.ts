@@ -192,7 +192,7 @@ test('a model searches with its recipe’s code and side, and a continued model 
     encoder.dispose();
     return { searchCode: card.searchCode, code: card.code, dim: encoder.dim, inputSize: encoder.inputSize };
   };
-  assert.deepEqual(await codeOf(photoModel), { searchCode: 'global+local', code: describeSearchCode('global+local', 16, 16), dim: 16 + 16, inputSize: 16 });
+  assert.deepEqual(await codeOf(photoModel), { searchCode: 'global+2local', code: describeSearchCode('global+2local', 16, 16), dim: 16 + 16, inputSize: 16 });
   assert.deepEqual(await codeOf(padCropModel), { searchCode: 'global', code: describeSearchCode('global', 16, 16), dim: 16, inputSize: 16 });
 
   // Adapting the pad-crop model with photo augmentation keeps its code: its library's index stays comparable.

@@ -52,7 +52,7 @@ test('the loader reads every shipped model and its card', async () => {
     assert.match(String(card.preprocessing), /centre square area-averaged/, `${name}: the card says how a large photo is brought to the input size`);
     assert.ok(card.trainingSeconds > 0 && card.backend, `${name}: training time and backend on the card`);
     // How it searches is on the card: the CIFAR trio by z_mean, photo models by the joined code; both at the side they learned at.
-    assert.equal(card.searchCode ?? 'global', photo ? 'global+local' : 'global', `${name}: search code`);
+    assert.equal(card.searchCode ?? 'global', photo ? 'global+2local' : 'global', `${name}: search code`);
     assert.equal(card.searchInputSize ?? card.inputSize, card.inputSize, `${name}: search input size`);
     assert.equal(card.searchCode, info.searchCode === 'global' ? undefined : info.searchCode, `${name}: the card's search code is model.json's`);
     const encoder = await loadEncoder(name);

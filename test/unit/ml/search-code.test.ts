@@ -75,6 +75,24 @@ test('the cosine of two joined codes is the mean of the two parts’ cosines', (
   encoder.dispose();
 });
 
+test("'global+2local' scales the local part to length √2: the cosine counts C's twice", () => {
+  const encoder = new DimEncoder(arch, { seed: 6 });
+  const x = tf.tensor4d(images(2, 2), [2, 16, 16, 3]);
+  const equal = computeSearchCode(encoder, x, 'global+local').arraySync();
+  const weighted = computeSearchCode(encoder, x, 'global+2local').arraySync();
+  assert.equal(weighted[0].length, searchCodeLength('global+2local', arch));
+  for (let n = 0; n < 2; n++) {
+    weighted[n].forEach((v, i) => assert.ok(Math.abs(v - (i < 6 ? 1 : Math.SQRT2) * equal[n][i]) < 1e-5, `photo ${n} value ${i}`));
+    assert.ok(Math.abs(dot(weighted[n].slice(6), weighted[n].slice(6)) - 2) < 1e-4);
+  }
+  const [a, b] = weighted;
+  const cos = (p: number[], q: number[]) => dot(p, q) / (Math.hypot(...p) * Math.hypot(...q));
+  const expected = (cos(a.slice(0, 6), b.slice(0, 6)) + 2 * cos(a.slice(6), b.slice(6))) / 3;
+  assert.ok(Math.abs(cos(a, b) - expected) < 1e-5, `${cos(a, b)} vs ${expected}`);
+  x.dispose();
+  encoder.dispose();
+});
+
 test('a saved model carries its search code: length, id and codes follow it; the same weights under the other code are another model', async () => {
   const root = await mkdtemp(join(tmpdir(), 'dimsearch-search-code-'));
   const encoder = new DimEncoder(arch, { seed: 7 });
@@ -110,7 +128,7 @@ test('a saved model carries its search code: length, id and codes follow it; the
 });
 
 test('the random baseline may search with the code of the model it stands beside', async () => {
-  const random = await createRandomEncoder({ inputSize: 16, blockWidths: [4, 8], headWidths: [8], zDim: 6, searchCode: 'global+local' });
+  const random = await createRandomEncoder({ inputSize: 16, blockWidths: [4, 8], headWidths: [8], zDim: 6, searchCode: 'global+2local' });
   assert.equal(random.dim, 14);
   assert.equal((await random.encode(images(2, 4), 2)).length, 28);
   random.dispose();
@@ -139,11 +157,12 @@ test('a model may search at a larger side than it learned at: photos are encoded
   encoder.dispose();
 });
 
-test('defaults: photo-recipe models search with the joined code, others with the code mean; both at the side they learned at', () => {
+test('defaults: photo-recipe models search with the joined code (C counting twice), others with the code mean; both at the side they learned at', () => {
   assert.equal(searchInputSizeOf(undefined, arch, 'x'), 16);
   assert.match(describeSearchCode('global+local', 96, 64), /encoded whole at 96×96 \(trained on 64 px crops\)/);
   assert.equal(describeSearchCode('global', 32, 32), 'z_mean, compare by cosine similarity');
-  assert.equal(defaultSearchCode('photo'), 'global+local');
+  assert.equal(defaultSearchCode('photo'), 'global+2local');
+  assert.match(describeSearchCode('global+2local', 64, 64), /\(\(cosine of z_mean \+ 2 × cosine of C’s maxima\) \/ 3\)$/);
   assert.equal(defaultSearchCode('pad-crop'), 'global');
   assert.equal(defaultSearchCode('none'), 'global');
   assert.equal(searchCodeOf(undefined, 'x'), 'global');
