@@ -185,10 +185,17 @@ interface ReadModel {
   weights: Uint8Array;
   card: Record<string, unknown>;
   id: string;
+  search: SearchSettings;
+}
+
+/** How a model searches, read from its model.json once (search-code.ts). */
+interface SearchSettings {
+  code: SearchCode;
+  inputSize: number;
 }
 
 /** A model directory's model.json, checked (no weights read). */
-async function readModelJson(dirOrName: string): Promise<{ dir: string; modelPath: string; modelJson: ModelJson }> {
+async function readModelJson(dirOrName: string): Promise<{ dir: string; modelPath: string; modelJson: ModelJson; search: SearchSettings }> {
   const dir = resolveModelDir(dirOrName);
   await recoverDirAtomic(dir);
   const modelPath = join(dir, 'model.json');
@@ -201,13 +208,12 @@ async function readModelJson(dirOrName: string): Promise<{ dir: string; modelPat
   }
   if (modelJson.format !== MODEL_FORMAT) throw new Error(`${modelPath} is not a dimsearch DIM encoder (format '${String(modelJson.format)}')`);
   validateEncoderOptions(modelJson.architecture);
-  searchCodeOf(modelJson.searchCode, modelPath);
-  searchInputSizeOf(modelJson.searchInputSize, modelJson.architecture, modelPath);
-  return { dir, modelPath, modelJson };
+  const search = { code: searchCodeOf(modelJson.searchCode, modelPath), inputSize: searchInputSizeOf(modelJson.searchInputSize, modelJson.architecture, modelPath) };
+  return { dir, modelPath, modelJson, search };
 }
 
 async function readModelDir(dirOrName: string): Promise<ReadModel> {
-  const { dir, modelPath, modelJson } = await readModelJson(dirOrName);
+  const { dir, modelPath, modelJson, search } = await readModelJson(dirOrName);
   const group = modelJson.weightsManifest?.[0];
   if (!group || group.paths.length !== 1) throw new Error(`${modelPath}: expected one weights file in weightsManifest`);
   const weights = new Uint8Array(await readFile(join(dir, group.paths[0])));
@@ -215,9 +221,8 @@ async function readModelDir(dirOrName: string): Promise<ReadModel> {
   const cardPath = join(dir, 'card.json');
   if (existsSync(cardPath)) card = JSON.parse(await readFile(cardPath, 'utf8')) as Record<string, unknown>;
   const name = modelJson.name || basename(dir);
-  const searchInputSize = searchInputSizeOf(modelJson.searchInputSize, modelJson.architecture, dir);
-  const id = modelIdFor(name, weights, searchCodeOf(modelJson.searchCode, dir), searchInputSize === modelJson.architecture.inputSize ? null : searchInputSize);
-  return { dir, modelJson, weights, card, id };
+  const id = modelIdFor(name, weights, search.code, search.inputSize === modelJson.architecture.inputSize ? null : search.inputSize);
+  return { dir, modelJson, weights, card, id, search };
 }
 
 /** Rebuild the DimEncoder of a model directory (weights loaded into fresh variables). */
@@ -246,15 +251,14 @@ export async function readCritics(dirOrName: string): Promise<tf.NamedTensorMap 
 }
 
 function infoOf(model: ReadModel): ModelInfo {
-  const searchCode = searchCodeOf(model.modelJson.searchCode, model.dir);
   return {
     id: model.id,
     name: model.modelJson.name || basename(model.dir),
     dir: model.dir,
     inputSize: model.modelJson.architecture.inputSize,
-    searchInputSize: searchInputSizeOf(model.modelJson.searchInputSize, model.modelJson.architecture, model.dir),
-    dim: searchCodeLength(searchCode, model.modelJson.architecture),
-    searchCode,
+    searchInputSize: model.search.inputSize,
+    dim: searchCodeLength(model.search.code, model.modelJson.architecture),
+    searchCode: model.search.code,
     card: model.card,
   };
 }
