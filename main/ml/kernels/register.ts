@@ -11,6 +11,7 @@ import { loadNativeKernels } from './native-addon';
 import { nativeBatchNormKernelConfigs } from './native-batch-norm';
 import { nativeGemmKernelConfigs } from './native-gemm-kernels';
 import { nativeMaxPoolKernelConfigs } from './native-max-pool';
+import { sharedIdentityConfig } from './shared-identity';
 
 const done = new Set<string>();
 
@@ -24,6 +25,8 @@ export function registerWasmGradientFillers(backendName = 'wasm'): void {
   done.add(backendName);
   // Missing on wasm.
   replaceKernel(conv2dBackpropFilterConfig(backendName));
+  // Present on wasm but copies: clones share their data instead.
+  replaceKernel(sharedIdentityConfig(backendName));
   // Present on wasm but slow scalar loops: replaced by compositions of fast kernels.
   replaceKernel(conv2dBackpropInputConfig(backendName));
   const transpose = tf.getKernel(tf.Transpose, backendName)?.kernelFunc;

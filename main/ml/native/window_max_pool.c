@@ -3,10 +3,52 @@
  * backend (main/ml/dim/layers.ts uses it when the addon is built): each input takes its window's
  * dy where it equals the window's maximum, 0 elsewhere — the same rule, ties included, as the
  * composed mask of layers.ts, in one pass instead of two upsamplings, a compare, a cast and a
- * product.
+ * product. Both run over the images in shares on the BLAS threads (parallel_shares.c).
  */
 #include <string.h>
 #include "kernels.h"
+#include "parallel_shares.h"
+
+typedef struct {
+  const float *x, *pooled, *dy;
+  float *out;
+  size_t h, w, c, wh, ww, ph, pw;
+} pool_task;
+
+/* One position's channels: dx = dy where x is its window's maximum (restrict parameters: GCC vectorises this without a runtime aliasing check). */
+static inline void pool_grad_channels(const float *restrict in, const float *restrict max, const float *restrict g, float *restrict out, size_t c) {
+  for (size_t k = 0; k < c; k++) out[k] = in[k] == max[k] ? g[k] : 0.0f;
+}
+
+static void pool_grad_share(void *context, int share, size_t from, size_t to) {
+  (void)share;
+  const pool_task *t = context;
+  const size_t h = t->h, w = t->w, c = t->c, wh = t->wh, ww = t->ww, ph = t->ph, pw = t->pw;
+  for (size_t b = from; b < to; b++)
+    for (size_t y = 0; y < h; y++)
+      for (size_t xx = 0; xx < w; xx++) {
+        const size_t at = ((b * h + y) * w + xx) * c, window = ((b * ph + y / wh) * pw + xx / ww) * c;
+        pool_grad_channels(t->x + at, t->pooled + window, t->dy + window, t->out + at, c);
+      }
+}
+
+static void pool_share(void *context, int share, size_t from, size_t to) {
+  (void)share;
+  const pool_task *t = context;
+  const size_t h = t->h, w = t->w, c = t->c, wh = t->wh, ww = t->ww, ph = t->ph, pw = t->pw;
+  for (size_t b = from; b < to; b++)
+    for (size_t py = 0; py < ph; py++)
+      for (size_t px = 0; px < pw; px++) {
+        float *restrict out = t->out + ((b * ph + py) * pw + px) * c;
+        for (size_t y = 0; y < wh; y++)
+          for (size_t xx = 0; xx < ww; xx++) {
+            const float *restrict in = t->x + ((b * h + py * wh + y) * w + px * ww + xx) * c;
+            if (y == 0 && xx == 0) memcpy(out, in, c * sizeof(float));
+            else
+              for (size_t k = 0; k < c; k++) out[k] = in[k] > out[k] ? in[k] : out[k];
+          }
+      }
+}
 
 /* windowMaxPoolGrad(x, pooled, dy, dx, dims = [n, h, w, c, windowH, windowW]) */
 napi_value window_max_pool_grad(napi_env env, napi_callback_info info) {
@@ -27,14 +69,8 @@ napi_value window_max_pool_grad(napi_env env, napi_callback_info info) {
   if (!check_length(env, xLen < dxLen ? xLen : dxLen, n * h * w * c, "windowMaxPoolGrad: x or dx shorter than its dimensions") ||
       !check_length(env, pLen < dyLen ? pLen : dyLen, n * ph * pw * c, "windowMaxPoolGrad: pooled or dy shorter than its dimensions"))
     return NULL;
-  for (size_t b = 0; b < n; b++)
-    for (size_t y = 0; y < h; y++)
-      for (size_t xx = 0; xx < w; xx++) {
-        const size_t at = ((b * h + y) * w + xx) * c, window = ((b * ph + y / wh) * pw + xx / ww) * c;
-        const float *restrict in = x + at, *restrict max = pooled + window, *restrict g = dy + window;
-        float *restrict out = dx + at;
-        for (size_t k = 0; k < c; k++) out[k] = in[k] == max[k] ? g[k] : 0.0f;
-      }
+  pool_task task = {x, pooled, dy, dx, h, w, c, wh, ww, ph, pw};
+  parallel_shares(n, h * w * c, pool_grad_share, &task);
   return NULL;
 }
 
@@ -59,17 +95,7 @@ napi_value window_max_pool(napi_env env, napi_callback_info info) {
   if (!check_length(env, xLen, n * h * w * c, "windowMaxPool: x shorter than its dimensions") ||
       !check_length(env, pLen, n * ph * pw * c, "windowMaxPool: pooled shorter than its dimensions"))
     return NULL;
-  for (size_t b = 0; b < n; b++)
-    for (size_t py = 0; py < ph; py++)
-      for (size_t px = 0; px < pw; px++) {
-        float *restrict out = pooled + ((b * ph + py) * pw + px) * c;
-        for (size_t y = 0; y < wh; y++)
-          for (size_t xx = 0; xx < ww; xx++) {
-            const float *restrict in = x + ((b * h + py * wh + y) * w + px * ww + xx) * c;
-            if (y == 0 && xx == 0) memcpy(out, in, c * sizeof(float));
-            else
-              for (size_t k = 0; k < c; k++) out[k] = in[k] > out[k] ? in[k] : out[k];
-          }
-      }
+  pool_task task = {x, NULL, NULL, pooled, h, w, c, wh, ww, ph, pw};
+  parallel_shares(n, h * w * c, pool_share, &task);
   return NULL;
 }

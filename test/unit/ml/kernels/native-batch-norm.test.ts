@@ -11,7 +11,7 @@ import { initBackend } from '../../../../main/ml/backend';
 import { batchNormLeakyRelu, type BatchStatistics } from '../../../../main/ml/dim/layers';
 import { batchNormLeakyReluKernel } from '../../../../main/ml/kernels/native-batch-norm';
 import { nativeKernelsStatus } from '../../../../main/ml/kernels/register';
-import { assertClose } from './against-cpu';
+import { assertClose, withBlasThreads } from './against-cpu';
 
 await initBackend('wasm');
 const status = nativeKernelsStatus();
@@ -49,4 +49,24 @@ test('native BatchNorm + LeakyReLU matches the composed layer: output, statistic
     assertClose(native.stats[0], composed.stats[0], 1e-5, `mean ${shape.join('×')}`);
     assertClose(native.stats[1], composed.stats[1], 1e-4, `variance ${shape.join('×')}`);
   }
+});
+
+test('split over two threads, BatchNorm + LeakyReLU matches one thread and the composed layer', { skip }, async () => {
+  // 524,288 values: parallel_shares.c splits the rows between two threads, each summing its share.
+  const shape: [number, number, number, number] = [16, 32, 32, 32];
+  // Freed memory is reused: fill it with NaN first, so a share left unwritten cannot pass on stale right answers.
+  const poisoned = async () => {
+    await tf.setBackend('wasm');
+    tf.tidy(() => [tf.fill(shape, NaN).dataSync(), tf.fill(shape, NaN).dataSync(), tf.fill(shape, NaN).dataSync()]);
+    return layerOn('wasm', shape, 0.2);
+  };
+  const two = await withBlasThreads(2, poisoned);
+  const one = await withBlasThreads(1, poisoned);
+  const composed = await layerOn('cpu', shape, 0.2);
+  for (const [i, name] of ['output', 'dx', 'dγ', 'dβ'].entries()) {
+    assertClose(two.result[i], one.result[i], 1e-5, `${name}: two threads against one`);
+    assertClose(two.result[i], composed.result[i], 1e-4, `${name}: two threads against cpu`);
+  }
+  assertClose(two.stats[0], one.stats[0], 1e-6, 'mean: two threads against one');
+  assertClose(two.stats[1], composed.stats[1], 1e-4, 'variance: two threads against cpu');
 });

@@ -11,6 +11,7 @@ import { initBackend } from '../../../../main/ml/backend';
 import { globalMaxPool, maxPool2x2 } from '../../../../main/ml/dim/layers';
 import { windowMaxPoolGradKernel } from '../../../../main/ml/kernels/native-max-pool';
 import { nativeKernelsStatus } from '../../../../main/ml/kernels/register';
+import { withBlasThreads } from './against-cpu';
 
 await initBackend('wasm');
 const status = nativeKernelsStatus();
@@ -64,4 +65,31 @@ test('native MaxPool (windows = strides, dividing the sides) matches cpu; other 
     const reference = Array.from(await go('cpu'), (v) => v + 0);
     assert.deepEqual(native, reference, name);
   }
+});
+
+test('split over two threads, pooling and its gradient give exactly the one-thread results and cpu’s', { skip }, async () => {
+  // Large enough (262,144 values) that parallel_shares.c splits the images between two threads.
+  const shape: [number, number, number, number] = [8, 32, 32, 32];
+  const forwardOn = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => Array.from(maxPool2x2(tf.round(tf.randomNormal(shape, 0, 2, 'float32', 6)) as tf.Tensor4D).dataSync(), (v) => v + 0));
+  };
+  // Freed memory is reused: fill it with NaN first, so a share left unwritten cannot pass on stale right answers.
+  const poison = async () => {
+    await tf.setBackend('wasm');
+    tf.tidy(() => [tf.fill(shape, NaN).dataSync(), tf.fill(shape, NaN).dataSync(), tf.fill(shape, NaN).dataSync()]);
+  };
+  const run = async () => {
+    await poison();
+    const forward = await forwardOn('wasm');
+    await poison();
+    return { forward, gradient: await gradientOn('wasm', maxPool2x2, shape, true) };
+  };
+  const two = await withBlasThreads(2, run);
+  const one = await withBlasThreads(1, run);
+  assert.deepEqual(two.forward, one.forward);
+  assert.deepEqual(two.forward, await forwardOn('cpu'));
+  const composed = await gradientOn('cpu', maxPool2x2, shape, true);
+  assert.equal(two.gradient.findIndex((v, i) => v !== one.gradient[i]), -1, 'two threads match one');
+  assert.equal(two.gradient.findIndex((v, i) => v !== composed[i]), -1, 'two threads match the composed mask');
 });
