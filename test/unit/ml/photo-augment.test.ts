@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultPhotoAugment, photoAugmentBatch, type PhotoAugmentOptions } from '../../../main/ml/dim/photo-augment';
+import { defaultPhotoAugment, photoAugmentBatch, shrinkView, type PhotoAugmentOptions } from '../../../main/ml/dim/photo-augment';
 import { Rng } from '../../../main/ml/dim/random';
 
 const size = 6;
@@ -95,4 +95,32 @@ test('recompressing keeps a smooth photo and wipes out detail finer than the shr
 
 test('a batch of the wrong length is refused', () => {
   assert.throws(() => photoAugmentBatch(new Float32Array(10), 1, size, 4, new Rng(1)), /expected 108 values, got 10/);
+});
+
+test('the separable shrink is the mean of a 4 × 4 grid of bilinear samples over each pixel’s footprint', () => {
+  // The definition, sample by sample: what recompressing shrank with before the separable walk.
+  const bilinear = (img: Float32Array, base: number, side: number, x: number, y: number, c: number) => {
+    const cx = Math.min(side - 1, Math.max(0, x));
+    const cy = Math.min(side - 1, Math.max(0, y));
+    const [x0, y0] = [Math.floor(cx), Math.floor(cy)];
+    const [x1, y1] = [Math.min(side - 1, x0 + 1), Math.min(side - 1, y0 + 1)];
+    const p = (yy: number, xx: number) => img[base + (yy * side + xx) * 3 + c]!;
+    const top = p(y0, x0) + (p(y0, x1) - p(y0, x0)) * (cx - x0);
+    const bottom = p(y1, x0) + (p(y1, x1) - p(y1, x0)) * (cx - x0);
+    return top + (bottom - top) * (cy - y0);
+  };
+  const side = 20;
+  const img = Float32Array.from({ length: 2 * side * side * 3 }, (_, i) => Math.sin(i * 0.37) * 0.5);
+  for (const small of [7, 10, 13, 19]) {
+    const got = shrinkView(img, side * side * 3, side, small);
+    const step = side / small;
+    for (let y = 0; y < small; y++)
+      for (let x = 0; x < small; x++)
+        for (let c = 0; c < 3; c++) {
+          let want = 0;
+          for (let sy = 0; sy < 4; sy++)
+            for (let sx = 0; sx < 4; sx++) want += bilinear(img, side * side * 3, side, (x + (sx + 0.5) / 4) * step - 0.5, (y + (sy + 0.5) / 4) * step - 0.5, c) / 16;
+          assert.ok(Math.abs(got[(y * small + x) * 3 + c]! - want) < 1e-5, `${side} → ${small}: (${x}, ${y}, ${c}) ${got[(y * small + x) * 3 + c]} vs ${want}`);
+        }
+  }
 });
