@@ -73,14 +73,17 @@ export function searchCodeLength(code: SearchCode, options: EncoderOptions): num
   return code === 'global' ? options.zDim : options.zDim + options.blockWidths[options.blockWidths.length - 1];
 }
 
+const CODE_DESCRIPTIONS: Record<SearchCode, string> = {
+  global: 'z_mean, compare by cosine similarity',
+  'global+local':
+    'z_mean and the maximum of each local feature over the map C, each scaled to unit length and joined; compare by cosine similarity (the mean of the two parts’ cosines)',
+  'global+2local':
+    'z_mean scaled to unit length joined with the maximum of each local feature over the map C scaled to length √2; compare by cosine similarity ((cosine of z_mean + 2 × cosine of C’s maxima) / 3)',
+};
+
 /** For the card: how a code is made and compared. */
 export function describeSearchCode(code: SearchCode, searchInputSize: number, inputSize: number): string {
-  const what =
-    code === 'global'
-      ? 'z_mean, compare by cosine similarity'
-      : code === 'global+local'
-        ? 'z_mean and the maximum of each local feature over the map C, each scaled to unit length and joined; compare by cosine similarity (the mean of the two parts’ cosines)'
-        : 'z_mean scaled to unit length joined with the maximum of each local feature over the map C scaled to length √2; compare by cosine similarity ((cosine of z_mean + 2 × cosine of C’s maxima) / 3)';
+  const what = CODE_DESCRIPTIONS[code];
   return searchInputSize === inputSize ? what : `${what}; photos are encoded whole at ${searchInputSize}×${searchInputSize} (trained on ${inputSize} px crops)`;
 }
 

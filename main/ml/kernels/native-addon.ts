@@ -67,19 +67,25 @@ export function loadNativeKernels(): { kernels: NativeKernels | null; reason: st
 }
 
 /**
- * Run `compute` (synchronous) with OpenBLAS on one thread, then restore its count: for GEMMs made
- * while other work already keeps every core busy. Process-wide, so a GEMM another thread makes
- * meanwhile runs on one thread too; it only costs that GEMM time, never correctness.
+ * Run `compute` (synchronous) with OpenBLAS on `threads` threads, then restore its count. The
+ * native streaming kernels split their rows into as many shares (parallel_shares.c). Process-wide,
+ * so a GEMM another thread makes meanwhile runs on that many threads too; it only costs that GEMM
+ * time, never correctness.
  */
-export function onOneBlasThread<T>(compute: () => T): T {
+export function onBlasThreads<T>(threads: number, compute: () => T): T {
   // Not loaded: the backend's GEMMs are not OpenBLAS's (wasm alone, tfjs-node), nothing to set.
   const kernels = loaded?.kernels;
   if (!kernels?.setBlasThreads || !kernels.blasThreads) return compute();
-  const threads = kernels.blasThreads();
-  kernels.setBlasThreads(1);
+  const before = kernels.blasThreads();
+  kernels.setBlasThreads(threads);
   try {
     return compute();
   } finally {
-    kernels.setBlasThreads(threads);
+    kernels.setBlasThreads(before);
   }
+}
+
+/** onBlasThreads(1, compute): for GEMMs made while other work already keeps every core busy. */
+export function onOneBlasThread<T>(compute: () => T): T {
+  return onBlasThreads(1, compute);
 }

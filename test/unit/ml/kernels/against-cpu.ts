@@ -37,20 +37,3 @@ export function assertAllClose(actual: ArrayLike<number>[], expected: ArrayLike<
   assert.equal(actual.length, expected.length, `${label}: number of outputs`);
   expected.forEach((e, i) => assertClose(actual[i]!, e, tolerance, `${label}[${i}]`));
 }
-
-/**
- * Run `compute` with OpenBLAS set to `threads` (the native streaming kernels split their rows into
- * as many shares: parallel_shares.c), then restore the count. Without the addon it just runs.
- */
-export async function withBlasThreads<T>(threads: number, compute: () => Promise<T>): Promise<T> {
-  const { loadNativeKernels } = await import('../../../../main/ml/kernels/native-addon');
-  const kernels = loadNativeKernels().kernels;
-  if (!kernels?.setBlasThreads || !kernels.blasThreads) return compute();
-  const before = kernels.blasThreads();
-  kernels.setBlasThreads(threads);
-  try {
-    return await compute();
-  } finally {
-    kernels.setBlasThreads(before);
-  }
-}

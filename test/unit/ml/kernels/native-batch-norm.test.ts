@@ -11,7 +11,8 @@ import { initBackend } from '../../../../main/ml/backend';
 import { batchNormLeakyRelu, type BatchStatistics } from '../../../../main/ml/dim/layers';
 import { batchNormLeakyReluKernel } from '../../../../main/ml/kernels/native-batch-norm';
 import { nativeKernelsStatus } from '../../../../main/ml/kernels/register';
-import { assertClose, withBlasThreads } from './against-cpu';
+import { onBlasThreads } from '../../../../main/ml/kernels/native-addon';
+import { assertClose } from './against-cpu';
 
 await initBackend('wasm');
 const status = nativeKernelsStatus();
@@ -19,6 +20,11 @@ const skip = status.active ? false : `native addon not active: ${status.reason}`
 
 async function layerOn(backend: string, shape: [number, number, number, number], alpha: number) {
   await tf.setBackend(backend);
+  return layer(shape, alpha);
+}
+
+/** Output, gradients and batch statistics of the layer on seeded input, on the active backend. */
+function layer(shape: [number, number, number, number], alpha: number) {
   let stats: number[][] = [];
   const result = tf.tidy(() => {
     const x = tf.randomNormal(shape, 0.3, 1.5, 'float32', 7) as tf.Tensor4D;
@@ -55,13 +61,13 @@ test('split over two threads, BatchNorm + LeakyReLU matches one thread and the c
   // 524,288 values: parallel_shares.c splits the rows between two threads, each summing its share.
   const shape: [number, number, number, number] = [16, 32, 32, 32];
   // Freed memory is reused: fill it with NaN first, so a share left unwritten cannot pass on stale right answers.
-  const poisoned = async () => {
-    await tf.setBackend('wasm');
+  const poisoned = () => {
     tf.tidy(() => [tf.fill(shape, NaN).dataSync(), tf.fill(shape, NaN).dataSync(), tf.fill(shape, NaN).dataSync()]);
-    return layerOn('wasm', shape, 0.2);
+    return layer(shape, 0.2);
   };
-  const two = await withBlasThreads(2, poisoned);
-  const one = await withBlasThreads(1, poisoned);
+  await tf.setBackend('wasm');
+  const two = onBlasThreads(2, poisoned);
+  const one = onBlasThreads(1, poisoned);
   const composed = await layerOn('cpu', shape, 0.2);
   for (const [i, name] of ['output', 'dx', 'dγ', 'dβ'].entries()) {
     assertClose(two.result[i], one.result[i], 1e-5, `${name}: two threads against one`);

@@ -11,7 +11,7 @@ import { initBackend } from '../../../../main/ml/backend';
 import { globalMaxPool, maxPool2x2 } from '../../../../main/ml/dim/layers';
 import { windowMaxPoolGradKernel } from '../../../../main/ml/kernels/native-max-pool';
 import { nativeKernelsStatus } from '../../../../main/ml/kernels/register';
-import { withBlasThreads } from './against-cpu';
+import { onBlasThreads } from '../../../../main/ml/kernels/native-addon';
 
 await initBackend('wasm');
 const status = nativeKernelsStatus();
@@ -19,6 +19,11 @@ const skip = status.active ? false : `native addon not active: ${status.reason}`
 
 async function gradientOn(backend: string, pool: (x: tf.Tensor4D) => tf.Tensor, shape: [number, number, number, number], ties: boolean): Promise<Float32Array> {
   await tf.setBackend(backend);
+  return gradient(pool, shape, ties);
+}
+
+/** The pooling gradient of seeded input on the active backend. */
+function gradient(pool: (x: tf.Tensor4D) => tf.Tensor, shape: [number, number, number, number], ties: boolean): Float32Array {
   return tf.tidy(() => {
     // Rounded values make ties within windows common; both rules must send dy to every tie.
     const raw = tf.randomNormal(shape, 0, 1, 'float32', 3);
@@ -70,25 +75,22 @@ test('native MaxPool (windows = strides, dividing the sides) matches cpu; other 
 test('split over two threads, pooling and its gradient give exactly the one-thread results and cpu’s', { skip }, async () => {
   // Large enough (262,144 values) that parallel_shares.c splits the images between two threads.
   const shape: [number, number, number, number] = [8, 32, 32, 32];
-  const forwardOn = async (backend: string) => {
-    await tf.setBackend(backend);
-    return tf.tidy(() => Array.from(maxPool2x2(tf.round(tf.randomNormal(shape, 0, 2, 'float32', 6)) as tf.Tensor4D).dataSync(), (v) => v + 0));
-  };
+  const forward = () => tf.tidy(() => Array.from(maxPool2x2(tf.round(tf.randomNormal(shape, 0, 2, 'float32', 6)) as tf.Tensor4D).dataSync(), (v) => v + 0));
   // Freed memory is reused: fill it with NaN first, so a share left unwritten cannot pass on stale right answers.
-  const poison = async () => {
-    await tf.setBackend('wasm');
-    tf.tidy(() => [tf.fill(shape, NaN).dataSync(), tf.fill(shape, NaN).dataSync(), tf.fill(shape, NaN).dataSync()]);
+  const poison = () => tf.tidy(() => [tf.fill(shape, NaN).dataSync(), tf.fill(shape, NaN).dataSync(), tf.fill(shape, NaN).dataSync()]);
+  const run = () => {
+    poison();
+    const pooled = forward();
+    poison();
+    return { forward: pooled, gradient: gradient(maxPool2x2, shape, true) };
   };
-  const run = async () => {
-    await poison();
-    const forward = await forwardOn('wasm');
-    await poison();
-    return { forward, gradient: await gradientOn('wasm', maxPool2x2, shape, true) };
-  };
-  const two = await withBlasThreads(2, run);
-  const one = await withBlasThreads(1, run);
+  await tf.setBackend('wasm');
+  const two = onBlasThreads(2, run);
+  const one = onBlasThreads(1, run);
+  await tf.setBackend('cpu');
+  const reference = forward();
   assert.deepEqual(two.forward, one.forward);
-  assert.deepEqual(two.forward, await forwardOn('cpu'));
+  assert.deepEqual(two.forward, reference);
   const composed = await gradientOn('cpu', maxPool2x2, shape, true);
   assert.equal(two.gradient.findIndex((v, i) => v !== one.gradient[i]), -1, 'two threads match one');
   assert.equal(two.gradient.findIndex((v, i) => v !== composed[i]), -1, 'two threads match the composed mask');
