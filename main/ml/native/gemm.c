@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernels.h"
+#include "parallel_shares.h"
 
 /*
  * The im2col scratch, kept per thread and grown only: a fresh multi-megabyte buffer each call
@@ -327,14 +328,7 @@ static int run_shares(napi_env env, void *(*share)(void *), conv_task *tasks, in
   }
   const int threads = openblas_get_num_threads();
   openblas_set_num_threads(1);
-  pthread_t ids[MAX_WORKERS];
-  int started = 1;
-  for (; started < workers; started++)
-    if (pthread_create(&ids[started], NULL, share, &tasks[started]) != 0) break;
-  share(&tasks[0]);
-  /* A thread that could not start: its share runs here. */
-  for (int w = started; w < workers; w++) share(&tasks[w]);
-  for (int w = 1; w < started; w++) pthread_join(ids[w], NULL);
+  run_on_threads(share, tasks, sizeof tasks[0], workers);
   openblas_set_num_threads(threads);
   return 1;
 }

@@ -25,6 +25,19 @@ static void *run_share(void *p) {
   return NULL;
 }
 
+void run_on_threads(void *(*fn)(void *task), void *tasks, size_t task_bytes, int count) {
+  char *task = tasks;
+  if (count < 1) return;
+  pthread_t ids[MAX_SHARES];
+  int started = 1;
+  for (; started < count && started < MAX_SHARES; started++)
+    if (pthread_create(&ids[started], NULL, fn, task + started * task_bytes) != 0) break;
+  fn(task);
+  /* A task without a thread (one could not start, or past MAX_SHARES) runs here. */
+  for (int s = started; s < count; s++) fn(task + s * task_bytes);
+  for (int s = 1; s < started; s++) pthread_join(ids[s], NULL);
+}
+
 int parallel_shares(size_t units, size_t floats_per_unit, void (*work)(void *context, int share, size_t from, size_t to), void *context) {
   int shares = openblas_get_num_threads();
   if (shares > MAX_SHARES) shares = MAX_SHARES;
@@ -32,17 +45,6 @@ int parallel_shares(size_t units, size_t floats_per_unit, void (*work)(void *con
   if (shares < 1) shares = 1;
   share_task tasks[MAX_SHARES];
   for (int s = 0; s < shares; s++) tasks[s] = (share_task){work, context, s, units * s / shares, units * (s + 1) / shares};
-  if (shares == 1) {
-    run_share(&tasks[0]);
-    return 1;
-  }
-  pthread_t ids[MAX_SHARES];
-  int started = 1;
-  for (; started < shares; started++)
-    if (pthread_create(&ids[started], NULL, run_share, &tasks[started]) != 0) break;
-  run_share(&tasks[0]);
-  /* A thread that could not start: its share runs here. */
-  for (int s = started; s < shares; s++) run_share(&tasks[s]);
-  for (int s = 1; s < started; s++) pthread_join(ids[s], NULL);
+  run_on_threads(run_share, tasks, sizeof tasks[0], shares);
   return shares;
 }
