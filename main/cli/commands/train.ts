@@ -6,6 +6,7 @@
  *   --augmentation photo|pad-crop|none (two augmented views, or 'none': REFERENCE's one-view recipe;
  *     --augment is the older spelling of pad-crop)
  *   --from MODEL (start from a model's encoder, continuing with its recipe; critics start fresh)
+ *   --initial-share S (with --from: the starting model's share of the saved weights, default 0.5)
  *   --limit N (photos)  --seed N  --name NAME  --checkpoint DIR  --resume  --keep-checkpoint
  *   --save-on-cancel (a Ctrl-C also writes the model from the current weights)
  *   --minutes M (train for M minutes from the first step, then write the model: a time budget, as
@@ -29,6 +30,7 @@ export const usage = formatUsage({
   options: [
     ['--out <dir>', 'the model directory to write (required)'],
     ['--from <model>', "start from a model's encoder and continue with its recipe (critics start fresh)"],
+    ['--initial-share <s>', "with --from: the starting model's share of the saved weights, 0–1 (default 0.5;\n0 keeps this run's weights alone)"],
     ['--size 32|64', "the model's input size in pixels"],
     ['--epochs <n>', 'passes over the photos'],
     ['--batch <n>', 'photos per step'],
@@ -89,6 +91,7 @@ export async function run(args: string[]): Promise<void> {
       augment: { type: 'boolean', default: false },
       augmentation: { type: 'string' },
       from: { type: 'string' },
+      'initial-share': { type: 'string' },
       limit: { type: 'string' },
       seed: { type: 'string' },
       name: { type: 'string' },
@@ -117,6 +120,10 @@ export async function run(args: string[]): Promise<void> {
   if (values.augment && values.augmentation !== undefined && values.augmentation !== 'pad-crop')
     throw new UsageError(`--augment means --augmentation pad-crop; it contradicts --augmentation ${values.augmentation}`);
 
+  const initialShare = values['initial-share'] === undefined ? undefined : Number(values['initial-share']);
+  if (initialShare !== undefined && !(initialShare >= 0 && initialShare <= 1)) throw new UsageError(`--initial-share must be a number within 0–1, got '${values['initial-share']}'`);
+  if (initialShare !== undefined && values.from === undefined) throw new UsageError('--initial-share needs --from (the model whose weights it keeps a share of)');
+
   // Explicit options win over the starting model's recipe, which wins over the shared defaults.
   let base = trainingDefaults;
   let from: string | undefined;
@@ -137,6 +144,7 @@ export async function run(args: string[]): Promise<void> {
     learningRate: lr,
     objective: values.objective as ObjectiveName | undefined,
     estimator: values.estimator as EstimatorName | undefined,
+    initialWeightShare: initialShare,
     ...(augmentation && augmentation !== 'none' ? { augmentation: augmentation as AugmentationName } : {}),
   });
   // A model's own recipe keeps its source size; another input size keeps the trainer's 1.25 × rule.

@@ -17,7 +17,8 @@ import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend';
-import { saveEncoder, writeDirAtomic, recoverDirAtomic, encodeNamedTensors, loadDimEncoder, readCritics } from '../models';
+import { saveEncoder, writeDirAtomic, recoverDirAtomic, encodeNamedTensors, loadDimEncoder, readCritics, resolveModelDir } from '../models';
+import { blendWithInitial } from './weight-blend';
 import type { PhotoSource } from '../data/photo-source';
 import { augmentBatch } from './augment';
 import { photoAugmentBatch } from './photo-augment';
@@ -61,6 +62,11 @@ export interface TrainOptions {
    * headWidths. Its saved critics are continued where they fit; Adam starts fresh. A resume continues from its checkpoint instead.
    */
   initialModel?: string;
+  /**
+   * With initialModel: the saved model's weights are this share of the starting model's plus the
+   * rest of the trained ones (weight-space ensembling, weight-blend.ts). 0 or absent: the trained ones.
+   */
+  initialWeightShare?: number;
   alpha?: number;
   beta?: number;
   gamma?: number;
@@ -167,6 +173,8 @@ interface RunConfig {
   /** Absent in checkpoints written before the choice existed (then the augmentation's default). */
   searchCode?: SearchCode;
   searchInputSize?: number;
+  /** The starting model and its share of the saved weights (kept here so a resume blends the same). */
+  blend?: { from: string; initialShare: number } | null;
 }
 
 interface CheckpointState {
@@ -237,6 +245,7 @@ function buildConfig(options: TrainOptions, initial: EncoderOptions | null, init
   };
   config.searchCode = searchCodeOf(options.searchCode ?? initialSearch?.code ?? defaultSearchCode(config.augmentation), 'training');
   config.searchInputSize = searchInputSizeOf(options.searchInputSize ?? initialSearch?.inputSize ?? config.encoder.inputSize, config.encoder, 'training');
+  config.blend = blendOf(options);
   if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new Error(`epochs must be a positive integer, got ${config.epochs}`);
   if (!Number.isInteger(config.batchSize) || config.batchSize < 2) throw new Error(`batch size must be an integer ≥ 2, got ${config.batchSize}`);
   if (!(config.learningRate > 0)) throw new Error(`learning rate must be positive, got ${config.learningRate}`);
@@ -244,6 +253,14 @@ function buildConfig(options: TrainOptions, initial: EncoderOptions | null, init
   if (!Number.isInteger(config.sourceSize) || config.sourceSize < inputSize)
     throw new Error(`source size must be an integer ≥ the input size ${inputSize}, got ${config.sourceSize}`);
   return config;
+}
+
+function blendOf(options: TrainOptions): RunConfig['blend'] {
+  const share = options.initialWeightShare;
+  if (share === undefined || share === 0) return null;
+  if (!(share > 0 && share <= 1)) throw new Error(`the starting model's share of the weights must be within 0–1, got ${share}`);
+  if (!options.initialModel) throw new Error("a share of the starting model's weights needs a starting model (initialModel)");
+  return { from: resolveModelDir(options.initialModel), initialShare: share };
 }
 
 interface Dataset {
@@ -581,6 +598,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const o = config.objective;
       const searchCode = config.searchCode ?? defaultSearchCode(config.augmentation);
       const searchInputSize = config.searchInputSize ?? config.encoder.inputSize;
+      const blend = config.blend ? { initialShare: config.blend.initialShare, start: initial ?? (await readInitialEncoder(config.blend.from)) } : null;
       const card = {
         description: `Deep InfoMax encoder trained on ${n} photos from ${config.folder}.`,
         trained: true,
@@ -612,6 +630,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         architecture: config.encoder,
         preprocessing: options.photos.preprocessing(size),
         ...(initial ? { initialisedFrom: { name: initial.name, id: initial.id } } : {}),
+        ...(blend
+          ? {
+              initialWeightShare: blend.initialShare,
+              weightsBlended: `${Math.round(blend.initialShare * 100)} % ${blend.start.name}'s weights, ${Math.round((1 - blend.initialShare) * 100)} % this run's (weight-space ensembling, WiSE-FT): keeps what it knew about kinds of things`,
+            }
+          : {}),
         code: describeSearchCode(searchCode, searchInputSize, size),
         searchCode,
         searchInputSize,
@@ -625,7 +649,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         trainedAt: new Date().toISOString(),
         ...options.card,
       };
-      const { tensors } = await executor.exportState();
+      const { tensors: trained } = await executor.exportState();
+      const tensors = blend ? blendWithInitial(trained, { ...blend.start.weights, ...(blend.start.critics ?? {}) }, blend.initialShare) : trained;
       const weights: tf.NamedTensorMap = Object.fromEntries(Object.entries(tensors).map(([k, w]) => [k, fromWire(w)]));
       const encoder = new DimEncoder(config.encoder, { weights });
       // The critics go beside the encoder, so continuing this model continues its objective.

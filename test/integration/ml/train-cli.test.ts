@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,10 +46,26 @@ test('train --minutes stops at its time budget and writes the model', async () =
   const bad = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/main.ts', 'train', folder, '--out', out, '--minutes', '0'], { cwd: root, encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--minutes must be a positive number/);
+
+  // Continuing it keeps half the starting weights unless told another share (weight-blend.ts).
+  const shareOf = (share: string[]) => {
+    const continued = join(out, '..', `continued${share.join('')}`);
+    const c = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/main.ts', 'train', folder, '--out', continued, '--from', out, '--epochs', '1', '--batch', '8', ...share, '--json'], { cwd: root, encoding: 'utf8' });
+    assert.equal(c.status, 0, c.stderr);
+    return JSON.parse(readFileSync(join(continued, 'card.json'), 'utf8')).initialWeightShare;
+  };
+  assert.equal(shareOf([]), 0.5);
+  assert.equal(shareOf(['--initial-share', '0.25']), 0.25);
+  assert.equal(shareOf(['--initial-share', '0']), undefined, "share 0: this run's weights alone");
 });
 
 test('train rejects bad arguments with a clear message', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/main.ts', 'train', '/tmp', '--out', '/tmp/x', '--estimator', 'mine'], { cwd: root, encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--estimator must be jsd, infonce or dv/);
+  const share = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/main.ts', 'train', '/tmp', '--out', '/tmp/x', '--initial-share', '0.5'], { cwd: root, encoding: 'utf8' });
+  assert.equal(share.status, 2);
+  assert.match(share.stderr, /--initial-share needs --from/);
+  const range = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/main.ts', 'train', '/tmp', '--out', '/tmp/x', '--from', 'dim-both', '--initial-share', '2'], { cwd: root, encoding: 'utf8' });
+  assert.match(range.stderr, /--initial-share must be a number within 0–1/);
 });

@@ -181,6 +181,43 @@ test('initialModel starts the encoder from a trained model (its architecture, it
   }
 });
 
+test('initialWeightShare saves that share of the starting model’s weights blended with the trained ones, and a resume blends the same', async () => {
+  const base = await outDir();
+  await train({ ...tiny, photos, out: base, epochs: 1, augmentation: 'photo' });
+  const out = await outDir();
+  const run = { photos, out, criticHidden: [32, 32], batchSize: 8, epochs: 1, learningRate: 1e-2, augmentation: 'photo', initialModel: base, initialWeightShare: 0.5 } satisfies TrainOptions;
+  const stopped = await train({ ...run, maxSteps: 2, saveModelOnStop: true });
+  assert.equal(stopped.status, 'stopped');
+  // The checkpoint holds this run's own weights; the model written beside it is their blend with the start.
+  const state = JSON.parse(await readFile(join(stopped.checkpoint!, 'state.json'), 'utf8'));
+  const bytes = await readFile(join(stopped.checkpoint!, 'weights.bin'));
+  const trained = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, state.weightsManifest);
+  const [start, saved] = await Promise.all([loadDimEncoder(base), loadDimEncoder(out)]);
+  try {
+    let moved = 0;
+    for (const [name, variable] of start.encoder.variables) {
+      const s = variable.dataSync();
+      const t = trained[name].dataSync();
+      const m = saved.encoder.variables.get(name)!.dataSync();
+      for (let i = 0; i < s.length; i++) assert.ok(Math.abs(m[i] - (0.5 * s[i] + 0.5 * t[i])) < 1e-6, `${name}[${i}]: ${m[i]} is halfway between ${s[i]} and ${t[i]}`);
+      if (s.some((v, i) => Math.abs(v - t[i]) > 1e-4)) moved++;
+    }
+    assert.ok(moved > 4, `training moved the weights (${moved} tensors)`);
+    const card = JSON.parse(await readFile(join(out, 'card.json'), 'utf8'));
+    assert.equal(card.initialWeightShare, 0.5);
+    assert.match(card.weightsBlended, /50 % .*'s weights, 50 % this run's/);
+  } finally {
+    start.encoder.dispose();
+    saved.encoder.dispose();
+    tf.dispose(Object.values(trained));
+  }
+  const resumed = await train({ photos, out, resume: true });
+  assert.equal(resumed.status, 'done');
+  assert.equal(JSON.parse(await readFile(join(out, 'card.json'), 'utf8')).initialWeightShare, 0.5, 'the resumed run blends with the same start');
+  await assert.rejects(train({ ...tiny, photos, out: await outDir(), epochs: 1, initialWeightShare: 0.5 }), /needs a starting model/);
+  await assert.rejects(train({ ...run, out: await outDir(), initialWeightShare: 1.5 }), /within 0–1/);
+});
+
 test('a model searches with its recipe’s code and side, and a continued model with its starting model’s unless told otherwise', async () => {
   const photoModel = await outDir();
   await train({ ...tiny, photos, out: photoModel, epochs: 1, maxSteps: 1, saveModelOnStop: true, augmentation: 'photo' });

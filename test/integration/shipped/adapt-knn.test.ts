@@ -7,15 +7,14 @@
  * before and after: the library's photos as the memory bank, the next N photos of each class
  * (never in the library) as the queries. The search model must not change by itself, and adapting
  * must raise the labelled precision@10 and the held-out copy score (the edited copies of held-out
- * photos found first), with kNN@20 reported beside them.
+ * photos found first) and keep kNN@20.
  *
- * kNN@20 itself is not asserted: for the mini-ImageNet photo model on CIFAR-10 photos it does not
- * rise. With the 35-epoch model (its rate eased down at the end), 1,000 queries (about ±1.6 points
- * of noise): 10 epochs at the full rate gave kNN@20 50.2 → 49.3 %, precision@10 35.5 → 35.4 %; 10
- * epochs eased down 48.6 / 35.3; 20 epochs eased down (the app's default) 49.3 / 35.9, while copies
- * found first rise from 46 % to 81 % (all by z_mean; with the joined search code of z_mean and C's
- * maximum, 20 epochs eased down: kNN@20 52.8 → 52.3, precision@10 35.7 → 36.5, copies 52 → 84 %;
- * with C's part ×√2, the shipped code: 54.0 → 52.8, 35.6 → 36.5, 59 → 86 %).
+ * kNN@20 must not fall beyond its noise (1 point; with 5,000 CIFAR-10 queries a paired change of
+ * about 0.4 is one standard error); a rise is reported, not asserted: it is under a point. The
+ * adapted model keeps half its starting weights (weight-blend.ts): 53.6 → 54.2 %, precision@10
+ * 36.2 → 36.7 %, held-out copies found first 59 → 79 % (2026-12-07). Two seeds outside the test:
+ * the adapted weights alone +0.3 and +0.8 points, half and half +0.7 and +0.9. With 1,000 queries
+ * (about ±1.6 points) the adapted weights alone had read as a fall, 54.0 → 52.8 %.
  * (The 28.4-epoch model: precision@10 34.3 → 35.3 % after 10
  * epochs. The CIFAR-10 dim-both on mini-ImageNet photos raised kNN@20 too.) Heavy (minutes on 2
  * cores): DIMSEARCH_ADAPT_KNN=0 skips it; DIMSEARCH_ADAPT_DATASET=cifar10|mini-imagenet picks the
@@ -55,7 +54,9 @@ test('adapting the default model to a library unlike its training set raises its
   const data = dataset === 'cifar10' ? await ensureCifar10() : await ensureMiniImagenet();
   // About 1,000 photos either way: 100 of each CIFAR-10 class, 10 of each mini-ImageNet class.
   const LIBRARY_PER_CLASS = Number(process.env.DIMSEARCH_ADAPT_LIBRARY ?? (dataset === 'cifar10' ? 100 : 10));
-  const QUERIES_PER_CLASS = LIBRARY_PER_CLASS;
+  // CIFAR-10 has 1,000 test photos a class: 5,000 queries make kNN@20's noise small enough to read
+  // a change of one point (mini-ImageNet val has 100 a class: as many queries as library photos).
+  const QUERIES_PER_CLASS = Number(process.env.DIMSEARCH_ADAPT_QUERIES ?? (dataset === 'cifar10' ? 500 : LIBRARY_PER_CLASS));
   const classes = (await readdir(data.test)).length;
   const root = await mkdtemp(join(tmpdir(), 'dimsearch-adapt-knn-'));
   const photos = join(root, 'photos');
@@ -118,6 +119,7 @@ test('adapting the default model to a library unlike its training set raises its
   t.diagnostic(JSON.stringify(figures));
   t.diagnostic(`kNN@20 ${pct(old.accuracy[20])} % → ${pct(now.accuracy[20])} %, precision@10 ${pct(old.precision)} % → ${pct(now.precision)} %`);
   assert.ok(now.precision > old.precision, `precision@10 rose: ${pct(old.precision)} → ${pct(now.precision)} %`);
+  assert.ok(now.accuracy[20] > old.accuracy[20] - 1, `kNN@20 did not fall beyond the noise: ${pct(old.accuracy[20])} → ${pct(now.accuracy[20])} %`);
   assert.ok(comparison?.candidate.copies && comparison.current.copies, 'the held-out comparison measured edited copies');
   assert.ok(comparison.candidate.copies.top1 > comparison.current.copies.top1, `held-out copies found first rose: ${comparison.current.copies.top1} → ${comparison.candidate.copies.top1}`);
 });

@@ -11,7 +11,7 @@ import { defaultModelName, FALLBACK_MODEL } from '../../../main/ml/default-model
 import { codesCollapsed, codeSpreadOf, modelFigures, trainedOnOf } from '../../../main/ml/model-card';
 import { nativeModelsDir } from '../../../main/ml/models';
 import { DEFAULT_PHOTO_MODEL, photoRecipe } from '../../../main/ml/shipped/photo-recipes';
-import { recipeOptions, recipeToContinue, trainingDefaults, withOverrides } from '../../../main/ml/dim/train-defaults';
+import { ADAPT_INITIAL_WEIGHT_SHARE, recipeOptions, recipeToContinue, trainingDefaults, withOverrides } from '../../../main/ml/dim/train-defaults';
 import { codeSpread } from '../../../main/ml/eval/code-spread';
 
 const shippedCard = async (name: string) => JSON.parse(await readFile(join(nativeModelsDir(), name, 'card.json'), 'utf8')) as Record<string, unknown>;
@@ -79,4 +79,9 @@ test('a model is continued with its own recipe, never the one-view JSD recipe', 
   assert.deepEqual([trainingDefaults.augmentation, trainingDefaults.estimator], ['photo', 'infonce']);
   const options = recipeOptions(withOverrides(trainingDefaults, { epochs: 3, estimator: undefined }));
   assert.deepEqual([options.augment, options.augmentation, options.epochs, options.estimator], [true, 'photo', 3, 'infonce']);
+  // A continued model keeps half its starting weights (weight-blend.ts); a new one has none to keep.
+  assert.equal(recipeOptions(photo).initialWeightShare, ADAPT_INITIAL_WEIGHT_SHARE);
+  assert.equal(ADAPT_INITIAL_WEIGHT_SHARE, 0.5);
+  assert.equal('initialWeightShare' in options, false);
+  assert.equal('initialWeightShare' in recipeOptions(withOverrides(photo, { initialWeightShare: 0 })), false, 'share 0: the trained weights alone');
 });
