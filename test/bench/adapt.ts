@@ -11,7 +11,7 @@
  * photos found first among them (eval-copies, 1,000 copies, seed 0).
  * Last stdout line with --json: {"model","library","queries","epochs","start":{…},"runs":[{"seed","share",…}]}.
  */
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,7 @@ import { ensureMiniImagenet } from '../../main/ml/eval/mini-imagenet';
 import { trainedOnOf } from '../../main/ml/model-card';
 import { loadDimEncoder, loadEncoder, readModelInfo, saveEncoder } from '../../main/ml/models';
 import { mcnemar, perQueryKnn } from './support/paired';
+import { copyClassSlice } from './support/class-slices';
 
 const list = (value: string, name: string) =>
   value.split(',').map((v) => {
@@ -40,14 +41,6 @@ const list = (value: string, name: string) =>
     if (v === '' || !Number.isFinite(n)) throw new Error(`--${name} must be a comma-separated list of numbers, got '${value}'`);
     return n;
   });
-
-/** Files [from, from + count) (sorted) of each class folder of `source`, copied to `target`/<class>/. */
-async function copySlice(source: string, target: string, from: number, count: number): Promise<void> {
-  for (const name of (await readdir(source)).sort()) {
-    await mkdir(join(target, name), { recursive: true });
-    for (const file of (await readdir(join(source, name))).sort().slice(from, from + count)) await copyFile(join(source, name, file), join(target, name, file));
-  }
-}
 
 /** The encoder of `adapted` with its weights blended with `start`'s at `share`, saved to `out`. */
 async function blended(start: string, adapted: string, share: number, out: string): Promise<string> {
@@ -102,8 +95,8 @@ export async function run(args: string[]): Promise<void> {
   try {
     const libraryDir = join(root, 'library');
     const queriesDir = join(root, 'queries');
-    await copySlice(data.test, libraryDir, 0, libraryPerClass);
-    await copySlice(data.test, queriesDir, libraryPerClass, queriesPerClass);
+    await copyClassSlice(data.test, libraryDir, 0, libraryPerClass);
+    await copyClassSlice(data.test, queriesDir, libraryPerClass, queriesPerClass);
     const bank = await loadLabelledSplit(libraryDir);
     const queries = await loadLabelledSplit(queriesDir, { classNames: bank.classNames });
 

@@ -22,7 +22,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseInput, type Backend, type CallName, type CallOutput } from '../../../main/api/contract';
@@ -36,19 +36,11 @@ import { readModelInfo } from '../../../main/ml/models';
 import { decodeModelPixels } from '../../../main/core/imaging/decode';
 import { evaluateEncoder } from '../../../main/ml/eval/harness';
 import { loadEncoder } from '../../../main/ml/models';
+import { copyClassSlice } from '../../bench/support/class-slices';
 
 const EPOCHS = Number(process.env.DIMSEARCH_ADAPT_EPOCHS ?? ADAPT_EPOCHS);
 
-/** Copies files [from, from + count) (sorted) of each class folder of `source` into `target`/<class>/. */
-async function copySlice(source: string, target: string, from: number, count: number): Promise<void> {
-  for (const name of (await readdir(source)).sort()) {
-    const files = (await readdir(join(source, name))).sort().slice(from, from + count);
-    await mkdir(join(target, name), { recursive: true });
-    for (const file of files) await copyFile(join(source, name, file), join(target, name, file));
-  }
-}
-
-test('adapting the default model to a library unlike its training set raises its labelled precision@10 and its held-out copy score; the search model stays until chosen', { skip: process.env.DIMSEARCH_ADAPT_KNN === '0' && 'DIMSEARCH_ADAPT_KNN=0' }, async (t) => {
+test('adapting the default model to a library unlike its training set raises its labelled precision@10 and its held-out copy score and keeps its kNN@20; the search model stays until chosen', { skip: process.env.DIMSEARCH_ADAPT_KNN === '0' && 'DIMSEARCH_ADAPT_KNN=0' }, async (t) => {
   const trainedOn = trainedOnOf((await readModelInfo(defaultModelName())).card);
   const dataset = process.env.DIMSEARCH_ADAPT_DATASET ?? (trainedOn === 'CIFAR-10' ? 'mini-imagenet' : 'cifar10');
   const data = dataset === 'cifar10' ? await ensureCifar10() : await ensureMiniImagenet();
@@ -61,8 +53,8 @@ test('adapting the default model to a library unlike its training set raises its
   const root = await mkdtemp(join(tmpdir(), 'dimsearch-adapt-knn-'));
   const photos = join(root, 'photos');
   const queries = join(root, 'queries');
-  await copySlice(data.test, photos, 0, LIBRARY_PER_CLASS);
-  await copySlice(data.test, queries, LIBRARY_PER_CLASS, QUERIES_PER_CLASS);
+  await copyClassSlice(data.test, photos, 0, LIBRARY_PER_CLASS);
+  await copyClassSlice(data.test, queries, LIBRARY_PER_CLASS, QUERIES_PER_CLASS);
   const backend: Backend = await createBackend({ libraryDir: join(root, 'library'), desktop: false });
   t.after(async () => {
     await backend.close();
@@ -119,7 +111,9 @@ test('adapting the default model to a library unlike its training set raises its
   t.diagnostic(JSON.stringify(figures));
   t.diagnostic(`kNN@20 ${pct(old.accuracy[20])} % → ${pct(now.accuracy[20])} %, precision@10 ${pct(old.precision)} % → ${pct(now.precision)} %`);
   assert.ok(now.precision > old.precision, `precision@10 rose: ${pct(old.precision)} → ${pct(now.precision)} %`);
-  assert.ok(now.accuracy[20] > old.accuracy[20] - 1, `kNN@20 did not fall beyond the noise: ${pct(old.accuracy[20])} → ${pct(now.accuracy[20])} %`);
+  // The noise allowed: one point, or one standard error of a percentage on fewer queries (50/√n points).
+  const noise = Math.max(1, 50 / Math.sqrt(now.n));
+  assert.ok(now.accuracy[20] > old.accuracy[20] - noise, `kNN@20 did not fall beyond the noise (${noise.toFixed(1)} points): ${pct(old.accuracy[20])} → ${pct(now.accuracy[20])} %`);
   assert.ok(comparison?.candidate.copies && comparison.current.copies, 'the held-out comparison measured edited copies');
   assert.ok(comparison.candidate.copies.top1 > comparison.current.copies.top1, `held-out copies found first rose: ${comparison.current.copies.top1} → ${comparison.candidate.copies.top1}`);
 });
