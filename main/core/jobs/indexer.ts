@@ -83,8 +83,11 @@ export interface IndexRunResult {
  */
 export const DEFAULT_BATCH_SIZE = 16;
 export const DEFAULT_CHECKPOINT_MS = 5000;
-/** The first checkpoint comes sooner: a new folder's first photos show in the grid within a second or so. */
-export const FIRST_CHECKPOINT_MS = 1000;
+/**
+ * The first checkpoint comes after the first encoded batch: a new folder's first photos show in the
+ * grid at once, even when the whole run takes a second or two. It is one save, as a later one would be.
+ */
+export const FIRST_CHECKPOINT_MS = 0;
 /** A checkpoint waits at least this many times as long as the last one took (saves ≤ ~5% of a run). */
 export const SAVE_COST_FACTOR = 20;
 

@@ -79,10 +79,13 @@ export class LibraryState {
     api.on('jobFinished', (finished) => {
       if (finished.kind !== 'index') return;
       this.endedJobs.add(finished.jobId);
-      if (this.job?.jobId === finished.jobId) this.job = null;
       this.lastFinished = finished;
       if (finished.status === 'failed') this.notify('error', `Indexing failed: ${finished.error ?? 'unknown error'}`);
-      void this.refresh();
+      // The job stays shown until the refresh after it lands: clearing it first would flash
+      // "No photos found" on a grid whose photos have not loaded yet.
+      void this.refresh().finally(() => {
+        if (this.job?.jobId === finished.jobId) this.job = null;
+      });
     });
     api.on('libraryChanged', () => this.scheduleRefresh());
     await this.refresh();
@@ -115,9 +118,16 @@ export class LibraryState {
     }
   }
 
-  /** Coalesces bursts of libraryChanged (one per indexed batch) into one refresh per second. */
+  /**
+   * Coalesces bursts of libraryChanged (one per indexed batch) into one refresh per second; the first
+   * photos of an empty grid are fetched at once, as the empty state promises.
+   */
   private scheduleRefresh(): void {
     if (this.refreshTimer) return;
+    if (this.total === 0) {
+      void this.refresh();
+      return;
+    }
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = null;
       void this.refresh();
