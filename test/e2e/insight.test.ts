@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -174,6 +174,23 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     await page.locator('[data-testid=model-toggle][aria-pressed=true]').first().click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=compare-column]').length === 2);
     assert.equal(await pairs.count(), 1);
+
+    // The three shipped CIFAR-10 models (one recipe and budget, different MI terms) shown together get
+    // their measured comparison in plain words; another set of models gets none.
+    const trio = page.locator('[data-testid=compare-trio]');
+    assert.equal(await trio.count(), 0, 'no note for a set that is not a trio');
+    const pressed = page.locator('[data-testid=model-toggle][aria-pressed=true]');
+    while ((await pressed.count()) > 0) await pressed.first().click();
+    for (const name of ['dim-both', 'dim-global', 'dim-local']) await page.locator(`[data-testid=model-toggle][data-model-id^="${name}-"]`).click();
+    await trio.waitFor({ timeout: 30_000 });
+    const figures = await trio.locator('[data-testid=trio-figure]').evaluateAll((fs) => fs.map((f) => f.getAttribute('data-model')));
+    assert.deepEqual([...figures].sort(), ['dim-both', 'dim-global', 'dim-local']);
+    const card = JSON.parse(await readFile(join(repoRoot, 'native-models', 'dim-both', 'card.json'), 'utf8')) as { comparison: { knn20: Record<string, number> } };
+    const best = Object.entries(card.comparison.knn20).sort((a, b) => b[1] - a[1])[0]!;
+    assert.equal(await trio.locator('[data-testid=trio-figure]').first().innerText(), `${best[0]} ${best[1].toFixed(1)} %`, 'best first, as measured');
+    assert.match(await trio.innerText(), /differ only in what they were asked to keep/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=compare-column]').length === 3 && !document.querySelector('[data-testid=compare-columns][aria-busy=true]'));
+    await page.screenshot({ path: join(screenshots, 'insight-3b-compare-trio.png'), fullPage: true });
   });
 
   await t.test('the feature maps view shows channels, the PCA colours and per-channel MI', async () => {

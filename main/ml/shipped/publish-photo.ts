@@ -22,6 +22,7 @@ import { createRandomEncoder, loadDimEncoder, loadEncoder, nativeModelsDir, writ
 import { measureInformation, samplePhotos } from '../information';
 import type { ImageEncoder } from '../image-encoder';
 import { photoRecipe, photoRecipeNamed } from './photo-recipes';
+import { PHOTO_TRIO, writeShippedComparison } from './comparison';
 import { photoWorkDir } from './train-photo';
 import type { Figures } from './train-shipped';
 
@@ -182,5 +183,8 @@ export async function publishPhoto(name: string, options: PublishPhotoOptions): 
     'card.json': `${JSON.stringify(published, null, 2)}\n`,
   });
   log(`${name}: published to ${target} (kNN@20 ${model.knn20} %, p@10 ${model.precisionAt10} %; pixels ${pixels.knn20} / ${pixels.precisionAt10} %; copies top1 ${(copies.top1 * 100).toFixed(1)} %)`);
+  // Once global, local and both are all published, each card says how they compare.
+  const comparison = await writeShippedComparison(resolve(options.publishRoot ?? nativeModelsDir()), PHOTO_TRIO);
+  if (comparison) log(`photo encoders compared on their cards: ${comparison.ordering}`);
   return { name, model: target, figures: { model, random, pixels }, copies: { top1: copies.top1, top10: copies.top10 } };
 }
