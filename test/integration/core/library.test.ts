@@ -286,6 +286,8 @@ describe('models and library paths', () => {
     const mainFile = main.indexFile;
     const mainBytes = await readFile(mainFile);
     const count = main.photoCount();
+    // The folder holds a byte-identical copy (from the re-index test above): one code may serve both.
+    const contents = new Set(main.listPhotos(0, count).photos.map((p) => main.store.photoByPath(p.path)!.hash)).size;
     await main.close();
 
     const random = await createRandomEncoder({ seed: 3, zDim: 64 });
@@ -294,8 +296,11 @@ describe('models and library paths', () => {
       assert.notEqual(other.indexFile, mainFile);
       assert.equal(other.store.codeCount(other.modelId), 0);
       const result = await other.indexFolder(photos);
-      assert.equal(result.indexed, count, 'every photo is encoded for the new model (no decode-free reuse across models)');
-      assert.equal(result.reused, 0);
+      assert.equal(result.indexed, count, 'every photo gets a code for the new model');
+      // No code comes from the other model: each distinct content is encoded anew. Only a file whose
+      // bytes an earlier file of this same run already has a committed code for may reuse it.
+      assert.ok(result.indexed - result.reused >= contents, `${result.reused} reused of ${count} photos with ${contents} distinct contents`);
+      assert.ok(result.reused <= count - contents);
       assert.equal(other.index.dim, 64);
       await other.close();
     } finally {
