@@ -125,6 +125,13 @@ test('web mode: adapt the search model, compare on held-out photos, choose with 
     assert.match((await collapsed.textContent())!, /collapsed-codes.*codes collapsed/s);
     assert.equal(await collapsed.locator('[data-testid=model-use]').textContent().then((s) => s?.trim()), 'Search with it anyway');
     assert.equal(await collapsed.locator('[data-testid=model-use].primary').count(), 0, 'never offered as the better choice');
+    // The model in use first; the CIFAR-10 research models folded away, never the primary choice.
+    assert.equal(await page.locator('[data-testid=model-option]').first().getAttribute('data-current'), 'true');
+    const research = page.locator('[data-testid=models-for-comparison]');
+    assert.equal(await research.evaluate((d) => (d as HTMLDetailsElement).open), false);
+    for (const name of ['dim-both', 'dim-global', 'dim-local']) assert.equal(await research.locator('[data-testid=model-option]', { hasText: name }).count(), 1, name);
+    assert.equal(await research.locator('[data-testid=model-use].primary').count(), 0);
+    assert.equal(await page.locator('[data-testid=models-for-photos] [data-testid=model-option]', { hasText: adaptedName }).count(), 1, 'the adapted model is among the photo models');
     await page.screenshot({ path: join(screenshots, 'adapt-2-picker.png') });
   });
 

@@ -1,0 +1,58 @@
+/**
+ * The model picker's order: the model in use first, then the models made for photos (shipped
+ * photo encoders, anything trained on the library), then the CIFAR-10 research models, which are
+ * folded away wherever a model for photos exists. Run on the shipped cards as published.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'node:test';
+import type { ModelInfo } from '../../../main/api/contract';
+import { groupModels, isComparisonModel } from '../../../renderer/src/lib/model-groups';
+
+const modelsDir = join(import.meta.dirname, '..', '..', '..', 'native-models');
+const shipped = (name: string): ModelInfo => ({
+  id: `${name}-0`,
+  name,
+  dir: join(modelsDir, name),
+  inputSize: 32,
+  dim: 64,
+  card: JSON.parse(readFileSync(join(modelsDir, name, 'card.json'), 'utf8')) as Record<string, unknown>,
+});
+const trainedHere = (name: string, from: string): ModelInfo => ({
+  id: `${name}-1`,
+  name,
+  dir: '',
+  inputSize: 64,
+  dim: 256,
+  card: { trained: true, trainedIn: 'dimsearch app', trainedOn: `${from}, then this library` },
+});
+
+test('the picker lists the model in use, then the photo models, then the CIFAR-10 research models', () => {
+  const [both, global, local, photo] = ['dim-both', 'dim-global', 'dim-local', 'dim-photo-both'].map(shipped);
+  const adapted = trainedHere('dim-photo-both-adapted', 'mini-ImageNet');
+  const adaptedFromCifar = trainedHere('dim-both-adapted', 'CIFAR-10');
+  const list = [both!, global!, local!, photo!, adapted, adaptedFromCifar];
+
+  const groups = groupModels(list, photo!.id);
+  assert.equal(groups.current, photo);
+  assert.deepEqual(groups.forPhotos.map((m) => m.name), ['dim-photo-both-adapted', 'dim-both-adapted'], 'what was trained on the library is the user’s own');
+  assert.deepEqual(groups.forComparison.map((m) => m.name), ['dim-both', 'dim-global', 'dim-local']);
+
+  // A research model in use is still shown first, and leaves its group.
+  const usingCifar = groupModels(list, both!.id);
+  assert.equal(usingCifar.current, both);
+  assert.deepEqual(usingCifar.forPhotos.map((m) => m.name), ['dim-photo-both', 'dim-photo-both-adapted', 'dim-both-adapted']);
+  assert.deepEqual(usingCifar.forComparison.map((m) => m.name), ['dim-global', 'dim-local']);
+
+  // Every model appears exactly once, in use or not.
+  for (const g of [groups, usingCifar]) assert.equal([g.current, ...g.forPhotos, ...g.forComparison].filter(Boolean).length, list.length);
+  // A current id that is not listed puts nothing first.
+  assert.equal(groupModels(list, 'gone').current, null);
+});
+
+test('untrained placeholders count as research models; every shipped photo model is for photos', () => {
+  assert.equal(isComparisonModel({ ...trainedHere('random', 'x'), card: { trained: false } }), true);
+  for (const name of ['dim-photo-both', 'dim-photo-global']) assert.equal(isComparisonModel(shipped(name)), false, name);
+  for (const name of ['dim-both', 'dim-global', 'dim-local']) assert.equal(isComparisonModel(shipped(name)), true, name);
+});
