@@ -150,7 +150,7 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
       assert.ok(shared >= 0 && shared <= 12);
     }
     // Measuring a model's information needs 32 held-out photos; this library has 16: the column says so.
-    const shipped = page.locator('[data-testid=compare-column][data-model-id^="dim-both-"]');
+    const shipped = page.locator('[data-testid=compare-column][data-model-id^="dim-photo-both-"]');
     await shipped.locator('[data-testid=measure-information]').click();
     await shipped.locator('[data-testid=measure-error]').waitFor({ timeout: 30_000 });
     assert.match((await shipped.locator('[data-testid=measure-error]').textContent())!, /at least 32 photos/);
@@ -162,7 +162,7 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     await page.locator('[data-testid=tab-compare]').click();
     await shipped.locator('[data-testid=measure-information]').click();
     await page.waitForFunction(
-      () => document.querySelector('[data-testid=compare-column][data-model-id^="dim-both-"] [data-testid=compare-information]')?.getAttribute('title')?.includes('32 photos of this library'),
+      () => document.querySelector('[data-testid=compare-column][data-model-id^="dim-photo-both-"] [data-testid=compare-information]')?.getAttribute('title')?.includes('32 photos of this library'),
       null,
       { timeout: 90_000 },
     );

@@ -93,6 +93,14 @@ test('web mode: a library a person would live in', { skip: !existsSync(chromiumP
     const after = await cell.boundingBox();
     const grid = (await page.locator('[data-testid=photo-grid]').boundingBox())!;
     assert.ok(after && after.y >= grid.y - 1 && after.y + after.height <= grid.y + grid.height + 1, `clicked cell at ${box?.y} → ${after?.y}`);
+    // The header fits one row in the desktop window's default 1280 px, skipped files and all.
+    const boxes = await page.locator('header.topbar > *').evaluateAll((items) => items.map((i) => i.getBoundingClientRect()).map((r) => ({ top: r.top, bottom: r.bottom })));
+    assert.ok(Math.max(...boxes.map((b) => b.top)) < Math.min(...boxes.map((b) => b.bottom)), `the header wraps at 1280 px: ${JSON.stringify(boxes)}`);
+    // The grid's toolbar, narrowed by the results panel, keeps one row and shows all of itself.
+    const bar = (await page.locator('[data-testid=library-toolbar]').boundingBox())!;
+    const parts = await page.locator('[data-testid=library-toolbar] > *').evaluateAll((items) => items.map((i) => i.getBoundingClientRect()).map((r) => ({ top: r.top, bottom: r.bottom, right: r.right })));
+    assert.ok(Math.max(...parts.map((b) => b.top)) < Math.min(...parts.map((b) => b.bottom)), `the toolbar wraps: ${JSON.stringify(parts)}`);
+    assert.ok(Math.max(...parts.map((b) => b.right)) <= bar.x + bar.width + 1, `the toolbar overflows: ${JSON.stringify(parts)}`);
     await page.screenshot({ path: join(screenshots, 'living-1-results.png') });
     // The strictest minimum hides what is below it, and says how many.
     const scores = await page.locator('[data-testid=result-item]').evaluateAll((items) => items.map((i) => Number(i.getAttribute('data-score'))));
