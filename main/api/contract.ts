@@ -320,7 +320,7 @@ export const DuplicateGroups = z.object({
   defaultThreshold: z.number(),
   thresholdSource: z.string(),
   /** Largest first; in each, the suggested photo to keep first (most pixels, larger file, oldest). */
-  groups: z.array(z.object({ keep: z.string(), photos: z.array(DuplicatePhoto) })),
+  groups: z.array(z.object({ keep: z.string(), keepReason: z.string(), photos: z.array(DuplicatePhoto) })),
   photos: z.number().int(),
   coded: z.number().int(),
   seconds: z.number(),

@@ -70,6 +70,9 @@ test('web mode: the Duplicates view groups the copies, moves them to the trash, 
     const kept = await page.locator('[data-testid=dup-photo].keep .name').evaluateAll((names) => names.map((n) => n.getAttribute('title')).sort());
     // photo-0 has more pixels than its smaller copy; photo-1 is older than its identical copy.
     assert.deepEqual(kept, [join(folder, 'photo-0.jpg'), join(folder, 'photo-1.jpg')]);
+    // Each kept photo says why, in the order of the groups above.
+    const reasons = await page.locator('[data-testid=dup-photo].keep [data-testid=dup-score]').allInnerTexts();
+    assert.deepEqual(reasons, ['most pixels', 'oldest']);
     assert.match(await page.locator('[data-testid=dup-count]').innerText(), /2 groups?/);
     await mkdir(join(repoRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(repoRoot, 'test-results', 'duplicates-view.png') });

@@ -10,7 +10,7 @@
 import type { PhotoWithCode } from '../index/store';
 import type { VectorIndex } from '../index/vector-index';
 import { LAYOUT_LENGTH, layoutSimilarity, likeness, lowestCosineFor } from '../../ml/eval/likeness';
-import { compareForKeeping, pickKeep } from './keep-rule';
+import { compareForKeeping, keepReason, pickKeep } from './keep-rule';
 import type { LayoutSource } from './layouts';
 import { readHnswGraph } from '../index/hnsw-graph';
 import { DEFAULT_PAIR_SEARCH, pairsFromGraph, searchPairs, type LabelPairs } from './pair-search';
@@ -32,6 +32,8 @@ export interface DuplicatePhoto {
 
 export interface DuplicateGroup {
   keep: string;
+  /** Why that photo is kept, in a few words (keep-rule.ts: 'most pixels', 'largest file', …). */
+  keepReason: string;
   /** The kept photo first, then the others by score, best first. */
   photos: DuplicatePhoto[];
 }
@@ -166,7 +168,7 @@ export async function groupDuplicates(
       return { id: p.id, path: p.path, score: round(score), width: p.width, height: p.height, bytes: p.size, mtime: p.mtimeMs, identical };
     });
     out.sort((a, b) => (a.id === keepPhoto.id ? -1 : b.id === keepPhoto.id ? 1 : b.score - a.score || compareForKeeping(asKeep(a), asKeep(b))));
-    return { keep: keepPhoto.path, photos: out };
+    return { keep: keepPhoto.path, keepReason: keepReason(keep, candidates), photos: out };
   });
   groups.sort((a, b) => b.photos.length - a.photos.length || (a.keep < b.keep ? -1 : a.keep > b.keep ? 1 : 0));
   return { groups, pairs, declined, candidates };

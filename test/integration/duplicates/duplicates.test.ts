@@ -91,6 +91,8 @@ test('groups: identical bytes and edited copies with their originals, distinct p
   assert.deepEqual(copies.photos.map((p) => p.path).sort(), [distinct[1]!, ...edited].sort());
   assert.equal(copies.keep, distinct[1], 'the full-size original is kept');
   assert.equal(copies.photos[0]!.path, copies.keep, 'the kept photo comes first');
+  assert.equal(copies.keepReason, 'most pixels', 'the edited copies are smaller than the original');
+  assert.match(same.keepReason, /^(oldest|first by name)$/, 'identical files differ only in age and name');
   for (const p of copies.photos.slice(1)) {
     assert.ok(p.score >= THRESHOLD && p.score <= 1, `score ${p.score}`);
     assert.equal(p.identical, false);

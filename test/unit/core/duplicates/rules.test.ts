@@ -1,7 +1,7 @@
 /** The keep rule, the threshold's bounds and default, and union-find. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareForKeeping, pickKeep } from '../../../../main/core/duplicates/keep-rule';
+import { compareForKeeping, keepReason, pickKeep } from '../../../../main/core/duplicates/keep-rule';
 import { checkThreshold, DEFAULT_DUPLICATE_THRESHOLD, thresholdFromCard, ThresholdError } from '../../../../main/core/duplicates/threshold';
 import { UnionFind } from '../../../../main/core/duplicates/union-find';
 
@@ -21,6 +21,25 @@ test('keep: the most pixels first, then the larger file, then the oldest, then t
   const unknownSize = { path: '/u.jpg', width: null, height: null, bytes: 10 ** 9, mtime: 0 };
   assert.ok(compareForKeeping(small, unknownSize) < 0, 'a photo of unknown size comes last');
   assert.throws(() => pickKeep([]), /no photos/);
+});
+
+test('keep: the reason names the rule that decided against the closest runner-up', () => {
+  const photo = (path: string, width: number, bytes: number, mtime: number) => ({ path, width, height: width, bytes, mtime });
+  const big = photo('/a/big.jpg', 400, 50_000, 3);
+  const small = photo('/a/small.jpg', 200, 90_000, 1);
+  assert.equal(keepReason(big, [big, small]), 'most pixels');
+  const heavier = photo('/a/heavier.jpg', 400, 60_000, 5);
+  assert.equal(keepReason(heavier, [big, heavier, small]), 'largest file', 'same pixels as the runner-up: the file size decides');
+  const older = photo('/a/older.jpg', 400, 60_000, 2);
+  assert.equal(keepReason(older, [heavier, older]), 'oldest');
+  const twin = photo('/a/twin.jpg', 400, 60_000, 2);
+  assert.equal(keepReason(older, [older, twin]), 'first by name');
+  // A photo the rule would not keep was the user's choice.
+  for (const keep of [small, heavier, twin]) assert.equal(keepReason(keep, [big, older, small, heavier, twin]), 'your pick', keep.path);
+  assert.equal(keepReason(big, [big]), 'the only one');
+  // The reason agrees with the rule: the photo pickKeep chooses never reads as the user's pick.
+  const group = [big, small, heavier, older, twin];
+  assert.notEqual(keepReason(pickKeep(group), group), 'your pick');
 });
 
 test('threshold: only numbers in (0, 1] are accepted', () => {
