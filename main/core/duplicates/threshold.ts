@@ -21,9 +21,9 @@ export class ThresholdError extends LibraryError {}
 
 export function thresholdFromCard(card: Record<string, unknown>): { threshold: number; source: string } {
   const measured = cardLikeness(card);
-  if (!measured) return { threshold: DEFAULT_DUPLICATE_THRESHOLD, source: 'default (the model card has no likeness measurement)' };
+  if (!measured) return { threshold: DEFAULT_DUPLICATE_THRESHOLD, source: 'the default: this model has no measurement of how alike unrelated photos score' };
   const tail = measured.other.p9999;
-  return { threshold: likenessThreshold(tail), source: `model card: unrelated photos' likeness 1-in-10,000 tail ${tail}` };
+  return { threshold: likenessThreshold(tail), source: `set from the model's card: only 1 in 10,000 pairs of unrelated photos score above ${tail}` };
 }
 
 /** A threshold must be a number in (0, 1]. */

@@ -10,7 +10,7 @@ test('bands follow the card, with the fallback when it has no copies', () => {
   // near-duplicate starts well above the unrelated tail (0.7 + 0.75 × 0.3), not at the copies' p5 alone.
   assert.deepEqual([bands.nearDuplicate, bands.verySimilar, bands.similar, bands.alike], [0.925, 0.7, 0.5, 0.2]);
   // The Duplicates view groups by likeness (codes and colour layouts), on its own scale: this card has no likeness figures.
-  assert.equal(thresholdFromCard(card).source, 'default (the model card has no likeness measurement)');
+  assert.equal(thresholdFromCard(card).source, 'the default: this model has no measurement of how alike unrelated photos score');
   assert.equal(scoreWord(0.95, bands), 'near-duplicate');
   assert.equal(scoreWord(0.75, bands), 'very similar');
   assert.equal(scoreWord(0.55, bands), 'similar');
