@@ -4,21 +4,12 @@
  * folded away wherever a model for photos exists. Run on the shipped cards as published.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import test from 'node:test';
 import type { ModelInfo } from '../../../main/api/contract';
+import { shippedModelInfo } from './shipped-model-info';
 import { groupModels, isComparisonModel } from '../../../renderer/src/lib/model-groups';
 
-const modelsDir = join(import.meta.dirname, '..', '..', '..', 'native-models');
-const shipped = (name: string): ModelInfo => ({
-  id: `${name}-0`,
-  name,
-  dir: join(modelsDir, name),
-  inputSize: 32,
-  dim: 64,
-  card: JSON.parse(readFileSync(join(modelsDir, name, 'card.json'), 'utf8')) as Record<string, unknown>,
-});
+const shipped = shippedModelInfo;
 const trainedHere = (name: string, from: string): ModelInfo => ({
   id: `${name}-1`,
   name,

@@ -3,22 +3,13 @@
  * the same comparison (the shipped CIFAR-10 cards here, as published), never for another set.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import test from 'node:test';
 import type { ModelInfo } from '../../../main/api/contract';
+import { shippedModelInfo } from './shipped-model-info';
 import { compareShipped, PHOTO_TRIO } from '../../../main/ml/shipped/comparison';
 import { trioComparison } from '../../../renderer/src/lib/trio-comparison';
 
-const modelsDir = join(import.meta.dirname, '..', '..', '..', 'native-models');
-const shipped = (name: string): ModelInfo => ({
-  id: `${name}-0`,
-  name,
-  dir: join(modelsDir, name),
-  inputSize: 32,
-  dim: 64,
-  card: JSON.parse(readFileSync(join(modelsDir, name, 'card.json'), 'utf8')) as Record<string, unknown>,
-});
+const shipped = shippedModelInfo;
 
 test('the shipped CIFAR-10 trio shows its measured comparison; any other set of models shows none', () => {
   const [both, global, local] = ['dim-both', 'dim-global', 'dim-local'].map(shipped);
