@@ -10,10 +10,23 @@ export interface KeepCandidate {
   mtime: number;
 }
 
+const pixels = (p: KeepCandidate) => (p.width ?? 0) * (p.height ?? 0);
+
+/** The rule's criteria in order, each negative when `a` is the better photo, with its words. */
+const CRITERIA: readonly { reason: string; compare: (a: KeepCandidate, b: KeepCandidate) => number }[] = [
+  { reason: 'most pixels', compare: (a, b) => pixels(b) - pixels(a) },
+  { reason: 'largest file', compare: (a, b) => b.bytes - a.bytes },
+  { reason: 'oldest', compare: (a, b) => a.mtime - b.mtime },
+  { reason: 'first by name', compare: (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) },
+];
+
 /** Negative when `a` is the better photo to keep. */
 export function compareForKeeping(a: KeepCandidate, b: KeepCandidate): number {
-  const pixels = (p: KeepCandidate) => (p.width ?? 0) * (p.height ?? 0);
-  return pixels(b) - pixels(a) || b.bytes - a.bytes || a.mtime - b.mtime || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  for (const { compare } of CRITERIA) {
+    const order = compare(a, b);
+    if (order !== 0) return order;
+  }
+  return 0;
 }
 
 export function pickKeep<T extends KeepCandidate>(photos: readonly T[]): T {
@@ -22,16 +35,16 @@ export function pickKeep<T extends KeepCandidate>(photos: readonly T[]): T {
 }
 
 /**
- * Why `keep` is kept over the `others` of its group, in the words of the rule that decided it
- * against the closest runner-up ('most pixels', 'largest file', 'oldest', 'first by name').
+ * Why `keep` is kept over the `others` of its group: the words of the first criterion that sets it
+ * apart from the closest runner-up, or 'your pick' where the rule would keep the runner-up.
  */
 export function keepReason(keep: KeepCandidate, others: readonly KeepCandidate[]): string {
   const rest = others.filter((p) => p.path !== keep.path);
   if (rest.length === 0) return 'the only one';
   const runnerUp = pickKeep(rest);
-  const pixels = (p: KeepCandidate) => (p.width ?? 0) * (p.height ?? 0);
-  if (pixels(keep) !== pixels(runnerUp)) return pixels(keep) > pixels(runnerUp) ? 'most pixels' : 'your pick';
-  if (keep.bytes !== runnerUp.bytes) return keep.bytes > runnerUp.bytes ? 'largest file' : 'your pick';
-  if (keep.mtime !== runnerUp.mtime) return keep.mtime < runnerUp.mtime ? 'oldest' : 'your pick';
-  return compareForKeeping(keep, runnerUp) < 0 ? 'first by name' : 'your pick';
+  for (const { reason, compare } of CRITERIA) {
+    const order = compare(keep, runnerUp);
+    if (order !== 0) return order < 0 ? reason : 'your pick';
+  }
+  return 'your pick';
 }
