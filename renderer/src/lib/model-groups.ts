@@ -15,6 +15,8 @@ export interface ModelGroups {
   forPhotos: ModelInfo[];
   /** The CIFAR-10 research models and untrained placeholders, in the list's order. */
   forComparison: ModelInfo[];
+  /** A model for photos is listed (in use or not): the research models are then folded away. */
+  photoModelExists: boolean;
 }
 
 /** A model only there for the comparison: shipped, learned from CIFAR-10 alone, or never trained. */
@@ -25,9 +27,11 @@ export function isComparisonModel(model: ModelInfo): boolean {
 export function groupModels(list: readonly ModelInfo[], currentId: string | null): ModelGroups {
   const current = list.find((m) => m.id === currentId) ?? null;
   const others = list.filter((m) => m !== current);
+  const forPhotos = others.filter((m) => !isComparisonModel(m));
   return {
     current,
-    forPhotos: others.filter((m) => !isComparisonModel(m)),
+    forPhotos,
     forComparison: others.filter(isComparisonModel),
+    photoModelExists: forPhotos.length > 0 || (current !== null && !isComparisonModel(current)),
   };
 }

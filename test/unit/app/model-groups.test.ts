@@ -38,6 +38,11 @@ test('the picker lists the model in use, then the photo models, then the CIFAR-1
 
   // Every model appears exactly once, in use or not.
   for (const g of [groups, usingCifar]) assert.equal([g.current, ...g.forPhotos, ...g.forComparison].filter(Boolean).length, list.length);
+  assert.equal(groups.photoModelExists, true);
+  assert.equal(usingCifar.photoModelExists, true);
+  // Research models alone: nothing is folded away; a photo model in use alone still counts.
+  assert.equal(groupModels([both!, global!, local!], both!.id).photoModelExists, false);
+  assert.equal(groupModels([photo!, both!], photo!.id).photoModelExists, true);
   // A current id that is not listed puts nothing first.
   assert.equal(groupModels(list, 'gone').current, null);
 });
