@@ -116,6 +116,13 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     await page.locator('[data-testid=compare-view]').waitFor();
     // One plain sentence says what the view shows; the figures keep their terms in tooltips.
     assert.match(await page.locator('[data-testid=compare-about]').innerText(), /Each column lists the photos one model finds most like this one/);
+    // The chips list the models as the model picker does: the search model, the photo models, then the CIFAR-10 research models.
+    const chips = await page.locator('[data-testid=model-toggle]').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-model-id') ?? ''));
+    const searchModelId = await page.locator('[data-testid=model-picker]').getAttribute('data-model-id');
+    assert.equal(chips[0], searchModelId, 'the search model first');
+    const lastPhoto = Math.max(...['dim-photo-both-', 'dim-photo-global-'].map((p) => chips.findIndex((id) => id.startsWith(p))));
+    const firstResearch = Math.min(...['dim-both-', 'dim-global-', 'dim-local-'].map((p) => chips.findIndex((id) => id.startsWith(p))));
+    assert.ok(lastPhoto > 0 && lastPhoto < firstResearch, `photo models before the research models: ${chips.join(', ')}`);
     // A model without codes says so and offers to compute them (heavy work is asked for, not started
     // quietly); its column fills in when that ends.
     await page.locator('[data-testid=compare-compute]').first().waitFor({ timeout: 30_000 });

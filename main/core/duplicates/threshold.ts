@@ -23,7 +23,7 @@ export function thresholdFromCard(card: Record<string, unknown>): { threshold: n
   const measured = cardLikeness(card);
   if (!measured) return { threshold: DEFAULT_DUPLICATE_THRESHOLD, source: 'the default: this model has no measurement of how alike unrelated photos score' };
   const tail = measured.other.p9999;
-  return { threshold: likenessThreshold(tail), source: `set from the model's card: only 1 in 10,000 pairs of unrelated photos score above ${tail}` };
+  return { threshold: likenessThreshold(tail), source: `set from the model's card: only 1 in 10,000 pairs of unrelated photos score above ${tail.toFixed(3)}` };
 }
 
 /** A threshold must be a number in (0, 1]. */

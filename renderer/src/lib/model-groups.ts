@@ -35,3 +35,8 @@ export function groupModels(list: readonly ModelInfo[], currentId: string | null
     photoModelExists: forPhotos.length > 0 || (current !== null && !isComparisonModel(current)),
   };
 }
+
+/** The groups as one list, in the picker's order: where models are listed flat (the Compare view's chips). */
+export function inPickerOrder(groups: ModelGroups): ModelInfo[] {
+  return [...(groups.current ? [groups.current] : []), ...groups.forPhotos, ...groups.forComparison];
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { ModelInfo } from '../../../main/api/contract';
 import { shippedModelInfo } from './shipped-model-info';
-import { groupModels, isComparisonModel } from '../../../renderer/src/lib/model-groups';
+import { groupModels, inPickerOrder, isComparisonModel } from '../../../renderer/src/lib/model-groups';
 
 const shipped = shippedModelInfo;
 const trainedHere = (name: string, from: string): ModelInfo => ({
@@ -37,7 +37,10 @@ test('the picker lists the model in use, then the photo models, then the CIFAR-1
   assert.deepEqual(usingCifar.forComparison.map((m) => m.name), ['dim-global', 'dim-local']);
 
   // Every model appears exactly once, in use or not.
-  for (const g of [groups, usingCifar]) assert.equal([g.current, ...g.forPhotos, ...g.forComparison].filter(Boolean).length, list.length);
+  // Listed flat (the Compare view's chips), every model appears exactly once, in the picker's order.
+  assert.deepEqual(inPickerOrder(groups).map((m) => m.name), ['dim-photo-both', 'dim-photo-both-adapted', 'dim-both-adapted', 'dim-both', 'dim-global', 'dim-local']);
+  assert.deepEqual(inPickerOrder(usingCifar).map((m) => m.name), ['dim-both', 'dim-photo-both', 'dim-photo-both-adapted', 'dim-both-adapted', 'dim-global', 'dim-local']);
+  assert.deepEqual(inPickerOrder(groupModels(list, 'gone')).map((m) => m.name), ['dim-photo-both', 'dim-photo-both-adapted', 'dim-both-adapted', 'dim-both', 'dim-global', 'dim-local']);
   assert.equal(groups.photoModelExists, true);
   assert.equal(usingCifar.photoModelExists, true);
   // Research models alone: nothing is folded away; a photo model in use alone still counts.

@@ -57,7 +57,9 @@ test('threshold from the card: a fifth of the way from the unrelated photos\' 1-
   const likeness = { copy: { p5: 0.7337, p50: 0.8834 }, other: { p99: 0.4759, p999: 0.6161, p9999: 0.7161 } };
   const measured = { copies: { ...cosineOnly.copies, likeness } };
   assert.equal(thresholdFromCard(measured).threshold, 0.773); // 0.7161 + 0.2 · 0.2839
-  assert.match(thresholdFromCard(measured).source, /only 1 in 10,000 pairs of unrelated photos score above 0\.7161/);
+  assert.match(thresholdFromCard(measured).source, /only 1 in 10,000 pairs of unrelated photos score above 0\.716$/, 'rounded as the slider shows the threshold');
+  const unrounded = { copies: { ...cosineOnly.copies, likeness: { ...likeness, other: { ...likeness.other, p9999: 0.7799449401259007 } } } };
+  assert.match(thresholdFromCard(unrounded).source, /score above 0\.780$/);
   const high = { copies: { ...cosineOnly.copies, likeness: { ...likeness, other: { p99: 0.99, p999: 0.999, p9999: 1 } } } };
   assert.equal(thresholdFromCard(high).threshold, 0.999, 'never above 0.999: identical codes still group');
   const malformed = { copies: { ...cosineOnly.copies, likeness: { copy: { p5: 'x' }, other: {} } } };
