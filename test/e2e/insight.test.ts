@@ -80,6 +80,9 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     // Steps closer than 50 ms apart may be merged live; the last step of each epoch always comes.
     const drawn = await chartPoints(page, 'chart-loss');
     assert.ok(drawn >= 2 && drawn <= 8, `two epochs of 4 steps: ${drawn} points drawn`);
+    // Steps are whole numbers, and so are the ticks of the step axis (never 1.2, 1.4…).
+    const ticks = (await page.locator('[data-testid=chart-loss] .plot').getAttribute('data-x-ticks'))!.split(' ').map(Number);
+    assert.ok(ticks.length >= 2 && ticks.every(Number.isInteger), `whole-number step ticks: ${ticks}`);
   });
 
   await t.test('the finished model, once chosen, re-indexes the library and becomes its model', async () => {
@@ -219,6 +222,9 @@ test('web mode: train with live curves, cancel, re-index, compare three models, 
     await page.locator('[data-testid=curves-model]').selectOption((await option.getAttribute('value'))!);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=past-loss]')?.getAttribute('data-points')) === 8);
     assert.equal(await chartPoints(page, 'past-epoch-loss'), 2);
+    // Two epochs span 1 to 2: the epoch axis still ticks at whole numbers only.
+    const epochTicks = (await page.locator('[data-testid=past-epoch-loss] .plot').getAttribute('data-x-ticks'))!.split(' ').map(Number);
+    assert.ok(epochTicks.length >= 1 && epochTicks.every(Number.isInteger), `whole-number epoch ticks: ${epochTicks}`);
     await page.screenshot({ path: join(screenshots, 'insight-5-saved-curves.png'), fullPage: true });
   });
 
