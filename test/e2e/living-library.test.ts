@@ -13,7 +13,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { DEFAULT_EXCLUSIONS } from '../../main/core/library/exclusions';
 import sharp from 'sharp';
 import { encodePhoto, makePhotoFolder, photoPixels } from './make-photos';
@@ -98,9 +98,10 @@ test('web mode: a library a person would live in', { skip: !existsSync(chromiumP
     assert.ok(Math.max(...boxes.map((b) => b.top)) < Math.min(...boxes.map((b) => b.bottom)), `the header wraps at 1280 px: ${JSON.stringify(boxes)}`);
     // The grid's toolbar, narrowed by the results panel, keeps one row and shows all of itself.
     const bar = (await page.locator('[data-testid=library-toolbar]').boundingBox())!;
-    const parts = await page.locator('[data-testid=library-toolbar] > *').evaluateAll((items) => items.map((i) => i.getBoundingClientRect()).map((r) => ({ top: r.top, bottom: r.bottom, right: r.right })));
+    const parts = await page.locator('[data-testid=library-toolbar] > *').evaluateAll((items) => items.map((i) => i.getBoundingClientRect()).map((r) => ({ top: r.top, bottom: r.bottom, left: r.left, right: r.right })));
     assert.ok(Math.max(...parts.map((b) => b.top)) < Math.min(...parts.map((b) => b.bottom)), `the toolbar wraps: ${JSON.stringify(parts)}`);
     assert.ok(Math.max(...parts.map((b) => b.right)) <= bar.x + bar.width + 1, `the toolbar overflows: ${JSON.stringify(parts)}`);
+    for (let i = 1; i < parts.length; i++) assert.ok(parts[i - 1]!.right <= parts[i]!.left + 1, `toolbar items ${i - 1} and ${i} overlap: ${JSON.stringify(parts)}`);
     await page.screenshot({ path: join(screenshots, 'living-1-results.png') });
     // The strictest minimum hides what is below it, and says how many.
     const scores = await page.locator('[data-testid=result-item]').evaluateAll((items) => items.map((i) => Number(i.getAttribute('data-score'))));
@@ -158,6 +159,26 @@ test('web mode: a library a person would live in', { skip: !existsSync(chromiumP
     await page.waitForFunction((n) => document.querySelector('[data-testid=photo-grid]')?.getAttribute('data-total') === String(n), photoCount);
   });
 
+  await t.test('the size slider makes thumbnails larger or smaller, and the size is kept after a reload', async () => {
+    const slider = page.locator('[data-testid=grid-size]');
+    const cellWidth = async () => (await page.locator('#photo-cell-0').boundingBox())!.width;
+    const columns = () => page.locator('[data-testid=photo-grid]').getAttribute('aria-colcount').then(Number);
+    const before = await columns();
+    assert.ok((await cellWidth()) < 256, 'smaller than the largest to begin with');
+    await slider.fill('256');
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=photo-grid]')?.getAttribute('aria-colcount')) < n, before);
+    assert.ok((await cellWidth()) >= 256, 'as large as the stored thumbnails');
+    await page.reload();
+    await page.locator('#photo-cell-0').waitFor();
+    assert.equal(await slider.inputValue(), '256');
+    assert.ok((await cellWidth()) >= 256, 'kept after a reload');
+    await slider.fill('96');
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=photo-grid]')?.getAttribute('aria-colcount')) > n, before);
+    assert.ok((await cellWidth()) < 150);
+    await slider.fill('150');
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=photo-grid]')?.getAttribute('aria-colcount')) === n, before);
+  });
+
   await t.test('folders to leave out: a pattern takes its photos out of the grid, and taking it away brings them back', async () => {
     const nested = join(folder.dir, 'nested');
     const nestedCount = photoCount / 5;
@@ -173,6 +194,27 @@ test('web mode: a library a person would live in', { skip: !existsSync(chromiumP
       await page.waitForFunction((text) => (document.querySelector('[data-testid=exclusions-text]') as HTMLTextAreaElement | null)?.value === text, expected.join('\n'));
     };
     assert.ok((await folderChoices()).includes(nested));
+
+    // The patterns come from the library: until they arrive nothing can be typed or applied, so a
+    // late answer never overwrites what was typed (it did, and "nothing changed" was applied).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const hold = async (route: Route) => {
+      await held;
+      await route.continue();
+    };
+    await page.route('**/api/exclusions', hold);
+    await page.locator('[data-testid=exclusions-button]').click();
+    await page.locator('[data-testid=exclusions-dialog]').waitFor();
+    assert.equal(await patterns.isDisabled(), true, 'the box waits for the library');
+    assert.equal(await page.locator('[data-testid=exclusions-apply]').isDisabled(), true, 'nothing to apply yet');
+    assert.equal(await patterns.inputValue(), '', 'no stale patterns shown');
+    release();
+    await page.waitForFunction((text) => (document.querySelector('[data-testid=exclusions-text]') as HTMLTextAreaElement | null)?.value === text, DEFAULT_EXCLUSIONS.join('\n'));
+    assert.equal(await patterns.isDisabled(), false);
+    await page.unroute('**/api/exclusions', hold);
+    await page.locator('[data-testid=exclusions-dialog] button', { hasText: 'Cancel' }).click();
+    await page.locator('[data-testid=exclusions-dialog]').waitFor({ state: 'hidden' });
 
     await openDialog(DEFAULT_EXCLUSIONS);
     await patterns.fill([...DEFAULT_EXCLUSIONS, 'nested'].join('\n'));
