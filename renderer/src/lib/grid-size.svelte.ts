@@ -5,8 +5,6 @@
  */
 import { parseGridCell } from './grid-cell';
 
-export { GRID_CELL } from './grid-cell';
-
 const storageKey = 'dimsearch.gridCell';
 
 function stored(): string | null {

@@ -36,7 +36,6 @@ test('the picker lists the model in use, then the photo models, then the CIFAR-1
   assert.deepEqual(usingCifar.forPhotos.map((m) => m.name), ['dim-photo-both', 'dim-photo-both-adapted', 'dim-both-adapted']);
   assert.deepEqual(usingCifar.forComparison.map((m) => m.name), ['dim-global', 'dim-local']);
 
-  // Every model appears exactly once, in use or not.
   // Listed flat (the Compare view's chips), every model appears exactly once, in the picker's order.
   assert.deepEqual(inPickerOrder(groups).map((m) => m.name), ['dim-photo-both', 'dim-photo-both-adapted', 'dim-both-adapted', 'dim-both', 'dim-global', 'dim-local']);
   assert.deepEqual(inPickerOrder(usingCifar).map((m) => m.name), ['dim-both', 'dim-photo-both', 'dim-photo-both-adapted', 'dim-both-adapted', 'dim-global', 'dim-local']);
