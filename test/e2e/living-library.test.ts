@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page, type Route } from 'playwright-core';
@@ -321,7 +321,7 @@ test('web mode: a library a person would live in', { skip: !existsSync(chromiumP
     await page.locator('[data-testid=sort-select]').selectOption('folder');
   });
 
-  await t.test('every view says which model its results come from', async () => {
+  await t.test('every view says which model its results come from; Compare opens on the photo trio with what was measured', async () => {
     const picker = page.locator('[data-testid=model-picker]');
     const modelName = (await picker.innerText()).trim();
     assert.match(modelName, /^dim-/);
@@ -332,6 +332,17 @@ test('web mode: a library a person would live in', { skip: !existsSync(chromiumP
     // Compare heads each column with its model; the search model's is one of them.
     await page.locator('[data-testid=open-compare]').click();
     await page.locator(`[data-testid=compare-column][aria-label="Nearest under ${modelName}"]`).waitFor({ timeout: 30_000 });
+    // Under the default search model, Compare opens on the photo trio (global only, local only, both)
+    // with what was measured of them in plain words, best first as its card says.
+    assert.equal(modelName, 'dim-photo-both');
+    const shown = await page.locator('[data-testid=compare-column]').evaluateAll((cs) => cs.map((c) => c.getAttribute('aria-label')));
+    assert.deepEqual(shown, ['dim-photo-both', 'dim-photo-global', 'dim-photo-local'].map((name) => `Nearest under ${name}`));
+    const trio = page.locator('[data-testid=compare-trio]');
+    await trio.waitFor({ timeout: 30_000 });
+    const photoCard = JSON.parse(await readFile(join(repoRoot, 'native-models', 'dim-photo-both', 'card.json'), 'utf8')) as { comparison: { knn20: Record<string, number> } };
+    const measured = Object.entries(photoCard.comparison.knn20).sort((a, b) => b[1] - a[1]);
+    const figures = await trio.locator('[data-testid=trio-figure]').evaluateAll((fs) => fs.map((f) => (f as HTMLElement).innerText));
+    assert.deepEqual(figures, measured.map(([name, knn]) => `${name} ${knn.toFixed(1)} %`));
     // Feature maps start from the search model and name it under the maps.
     await page.locator('[data-testid=tab-features]').click();
     await page.locator('[data-testid=feature-maps]').waitFor({ timeout: 30_000 });
